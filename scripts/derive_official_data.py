@@ -1,0 +1,175 @@
+"""Derive the official reference and history tables in data/ from the gathered public sources.
+
+Run once when a source changes: python scripts/derive_official_data.py [SOURCES_DIR]
+SOURCES_DIR defaults to ../shared/data-sources beside the project. The municipal reception
+table (kommunmottagna) is not derived here: it goes through `lansbok import kommunmottagna`,
+the same importer an analyst uses for a newer year.
+
+Every output is checked against the totals printed in its source before it is written.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+
+def read(path: Path, **kwargs) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", **kwargs)
+
+
+def write(frame: pd.DataFrame, name: str) -> None:
+    frame.to_csv(DATA / name, index=False, lineterminator="\n")
+    print(f"wrote data/{name}: {len(frame)} rows")
+
+
+def counties(src: Path) -> None:
+    seed = read(src / "seed-catalogue" / "counties.csv")
+    geo = read(src / "swedish-geodata" / "counties.csv")
+    frame = seed.merge(geo, left_on="lan_kod", right_on="county_code", validate="1:1")
+    out = pd.DataFrame(
+        {
+            "county_code": frame["lan_kod"],
+            "name": frame["lan_namn"],
+            "name_short": frame["county_name_short"],
+            "letter_code": frame["lansbokstav"],
+            "iso_3166_2": frame["iso_3166_2"],
+            "seat": frame["residensstad"],
+            "municipalities": frame["n_kommuner"].astype(int),
+        }
+    )
+    assert len(out) == 21 and out["municipalities"].sum() == 290
+    write(out, "counties.csv")
+
+
+def municipalities(src: Path) -> None:
+    geo = read(src / "swedish-geodata" / "municipalities.csv")
+    scb = read(src / "scb-kommunlankod" / "kommunlankod_2025.csv", sep=";", skiprows=7, header=None)
+    scb_codes = set(scb[0][scb[0].str.len() == 4])
+    assert set(geo["municipality_code"]) == scb_codes, "geodata and SCB 2025 code lists differ"
+    out = geo.rename(columns={"municipality_name": "name", "municipality_name_short": "name_short"})
+    out = out[["municipality_code", "name", "name_short", "county_code"]]
+    out = out.sort_values("municipality_code")
+    assert len(out) == 290
+    write(out, "municipalities.csv")
+
+
+def lanstal(src: Path) -> None:
+    frame = read(src / "lanstal" / "lanstal_by_county_year.csv")
+    frame["version"] = frame["version"].where(frame["year"] != "2018", "initial")
+    frame["sfs"] = frame["sfs"].where(frame["year"] != "2018", "SFS 2017:913")
+    out = frame[["year", "version", "sfs", "county_code", "lanstal"]].copy()
+    totals = frame.assign(lanstal=frame["lanstal"].astype(int)).groupby(["year", "version"])
+    for (year, version), group in totals:
+        assert group["lanstal"].sum() == int(group["national_total"].iloc[0]), (year, version)
+    write(out.sort_values(["year", "version", "county_code"]), "lanstal.csv")
+
+
+def assignments_national(src: Path) -> None:
+    frame = read(src / "lanstal" / "anvisningar_national_total_by_year.csv")
+    version = frame["version"].str.extract(r"^(initial|revised)")[0]
+    valid_from = frame["version"].str.extract(r"(\d{4}-\d{2}-\d{2})")[0].fillna("")
+    out = pd.DataFrame(
+        {
+            "year": frame["year"],
+            "version": version,
+            "valid_from": valid_from,
+            "national_total": frame["national_total_anvisningar"],
+            "source": frame["source"],
+        }
+    )
+    write(out, "assignments_national.csv")
+
+
+def kommuntal_2018(src: Path) -> None:
+    frame = read(src / "infovislabb" / "Anvisningar_enligt_kommuntalen_2018.csv")
+    rows = frame[frame["Kommunkod"] != ""]
+    out = pd.DataFrame(
+        {
+            "year": "2018",
+            "municipality_code": rows["Kommunkod"].str.zfill(4),
+            "kommuntal": rows["Tal"].astype(int),
+            "received": rows["Mottagna"].astype(int),
+        }
+    ).sort_values("municipality_code")
+    county_rows = frame[frame["Kommunkod"] == ""]
+    assert out["kommuntal"].sum() == county_rows["Tal"].astype(int).sum() == 15200
+    assert out["received"].sum() == county_rows["Mottagna"].astype(int).sum()
+    write(out, "kommuntal_2018.csv")
+
+
+def asylum_applications(src: Path) -> None:
+    frame = read(src / "se-immigration-data" / "applications.csv")
+    out = pd.DataFrame(
+        {
+            "month": frame["year_month"],
+            "applications": frame["total"],
+            "women": frame["female"],
+            "men": frame["male"],
+            "minors": frame["minors"],
+            "unaccompanied_minors": frame["unacc_minors"],
+        }
+    )
+    year_2015 = out[out["month"].str.startswith("2015")]
+    assert year_2015["applications"].astype(int).sum() == 162877
+    assert year_2015["unaccompanied_minors"].astype(int).sum() == 35369
+    write(out, "asylum_applications_monthly.csv")
+
+
+def indicators(src: Path) -> None:
+    """The summary's figures: reported rows of the catalogue, with the kind of each figure."""
+    frame = read(src / "seed-catalogue" / "indicators-2024.csv")
+    frame = frame[frame["kind"] == "reported"].copy()
+    kind = pd.Series("exact", index=frame.index)
+    kind[frame["value_low"] != ""] = "lower_bound"
+    kind[frame["value_high"] != ""] = "upper_bound"
+    # Percentages, percent changes and the round 35 000 are printed rounded.
+    is_percent = frame["unit"].str.startswith("percent") & (kind == "exact")
+    kind[is_percent] = "rounded"
+    step = pd.Series("", index=frame.index)
+    step[is_percent] = "1"
+    round_thousand = frame["unit"].str.contains("probably rounded")
+    kind[round_thousand] = "rounded"
+    step[round_thousand] = "1000"
+    value = frame["value"].where(kind.isin(["exact", "rounded"]), "")
+    value = value.mask(kind == "lower_bound", frame["value_low"])
+    value = value.mask(kind == "upper_bound", frame["value_high"])
+    # "percent of 32 866" -> "percent"; the base of a share is the computation's business.
+    unit = frame["unit"].str.replace(r" of .*| \(.*\)", "", regex=True)
+    out = pd.DataFrame(
+        {
+            "indicator_id": frame["indicator_id"],
+            "section": frame["section"],
+            "statement_sv": frame["swedish_wording"],
+            "value": value,
+            "kind": kind,
+            "rounding_step": step,
+            "unit": unit,
+            "period": frame["reference_period"],
+            "producer": frame["likely_source"],
+        }
+    )
+    write(out, "indicators_2024.csv")
+
+
+def main(argv: list[str]) -> None:
+    src = Path(argv[1]) if len(argv) > 1 else ROOT.parent / "shared" / "data-sources"
+    for derive in (
+        counties,
+        municipalities,
+        lanstal,
+        assignments_national,
+        kommuntal_2018,
+        asylum_applications,
+        indicators,
+    ):
+        derive(src)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,192 @@
+"""Loading and validation of the data package: the one place that reads data/.
+
+`data/datapackage.json` is the single description of every table: its fields and types, keys,
+enumerations, provenance and `status` (official or sample). Validation is done by frictionless
+against that descriptor (types, required fields, constraints, primary and foreign keys), plus the
+package's own `lansbok:totals` rules (a column's sum must equal a published figure).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA_DIR = Path(os.environ.get("LANSBOK_DATA", PROJECT_ROOT / "data"))
+DESCRIPTOR = "datapackage.json"
+
+_PANDAS_TYPES = {"string": "string", "date": "string", "number": "float64", "boolean": "boolean"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in one place of one file, for a person to fix."""
+
+    file: str
+    message: str
+    row: int | None = None  # the file's line number, header = 1
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column {self.column!r}"
+        return f"{where}: {self.message}"
+
+
+class DataError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def read_descriptor(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, Any]:
+    path = Path(data_dir) / DESCRIPTOR
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataError([Problem(str(path), "no data package descriptor here")]) from exc
+    except json.JSONDecodeError as exc:
+        raise DataError([Problem(str(path), f"invalid JSON: {exc}", exc.lineno)]) from exc
+
+
+def read_table(data_dir: Path, resource: dict[str, Any]) -> pd.DataFrame:
+    """Read one resource's CSV with the pandas types its Table Schema declares."""
+    dtypes = {}
+    for field in resource["schema"]["fields"]:
+        kind = field.get("type", "string")
+        if kind == "integer":
+            required = field.get("constraints", {}).get("required", False)
+            dtypes[field["name"]] = "int64" if required else "Int64"
+        else:
+            dtypes[field["name"]] = _PANDAS_TYPES.get(kind, "string")
+    path = Path(data_dir) / resource["path"]
+    frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
+    return frame
+
+
+@dataclass
+class Dataset:
+    """The tables of one data directory, loaded lazily, each with its resource metadata."""
+
+    data_dir: Path
+    descriptor: dict[str, Any]
+
+    @cached_property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return {r["name"]: r for r in self.descriptor["resources"]}
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            self._tables[name] = read_table(self.data_dir, self.resources[name])
+        return self._tables[name]
+
+    def status(self, name: str) -> str:
+        return self.resources[name]["status"]
+
+    @cached_property
+    def _tables(self) -> dict[str, pd.DataFrame]:
+        return {}
+
+
+def load(data_dir: Path | str = DEFAULT_DATA_DIR, *, check: bool = False) -> Dataset:
+    """Open a data directory. With check=True, validate it first and raise DataError."""
+    data_dir = Path(data_dir)
+    if check:
+        problems = validate(data_dir)
+        if problems:
+            raise DataError(problems)
+    return Dataset(data_dir, read_descriptor(data_dir))
+
+
+def validate(data_dir: Path | str = DEFAULT_DATA_DIR) -> list[Problem]:
+    """Every problem of the package, schema problems first, then the totals rules."""
+    from frictionless import Package, system  # slow import, only needed here
+
+    data_dir = Path(data_dir)
+    descriptor = read_descriptor(data_dir)
+    with system.use_context(trusted=True):
+        package = Package(descriptor, basepath=str(data_dir))
+        report = package.validate()
+    problems = []
+    for task in report.tasks:
+        for error in task.errors:
+            problems.append(_problem_from_frictionless(data_dir, task.place, error))
+    for error in report.errors:
+        problems.append(Problem(str(data_dir / DESCRIPTOR), error.message))
+    if problems:  # sums of broken tables would only repeat the same problems
+        return problems
+    return check_totals(Dataset(data_dir, descriptor))
+
+
+def _problem_from_frictionless(data_dir: Path, place: str, error: Any) -> Problem:
+    row = getattr(error, "row_number", None)
+    column = getattr(error, "field_name", None) or getattr(error, "label", None)
+    message = error.note or error.title
+    cell = getattr(error, "cell", None)
+    if error.type == "type-error" or error.type == "constraint-error":
+        message = f"value {cell!r}: {message}"
+    elif error.type == "primary-key":
+        message = f"duplicate key: {error.note}"
+    elif error.type == "foreign-key":
+        message = f"unknown code: {error.note}"
+    return Problem(str(data_dir / place), f"{error.title.lower()}: {message}", row, column)
+
+
+def check_totals(dataset: Dataset) -> list[Problem]:
+    """`lansbok:totals`: a column summed (over rows matching `where`, per group `by`) must equal
+    a value in another resource (the row matching `where` and the same group keys)."""
+    problems = []
+    for name, resource in dataset.resources.items():
+        for rule in resource.get("lansbok:totals", []):
+            problems += _check_total(dataset, name, rule)
+    return problems
+
+
+def _select(frame: pd.DataFrame, where: dict[str, Any] | None) -> pd.DataFrame:
+    for column, value in (where or {}).items():
+        frame = frame[frame[column] == value]
+    return frame
+
+
+def _check_total(dataset: Dataset, name: str, rule: dict[str, Any]) -> list[Problem]:
+    target = rule["equals"]
+    by = rule.get("by", [])
+    rows = _select(dataset.table(name), rule.get("where"))
+    expected = _select(dataset.table(target["resource"]), target.get("where"))
+    file = str(dataset.data_dir / dataset.resources[name]["path"])
+    scope = ", ".join(f"{k}={v}" for k, v in rule.get("where", {}).items()) or "all rows"
+    problems = []
+    if by:
+        sums = rows.groupby(by)[rule["field"]].sum()
+        wanted = expected.set_index(by)[target["field"]]
+        for key, total in sums.items():
+            key = key if isinstance(key, tuple) else (key,)
+            group = ", ".join(f"{k}={v}" for k, v in zip(by, key, strict=True))
+            if key not in wanted.index:
+                message = f"no {target['resource']} total for {group}"
+            elif total != wanted.loc[key]:
+                message = f"sum over {group} is {total}, but {target['resource']} says {wanted.loc[key]}"
+            else:
+                continue
+            problems.append(Problem(file, message, column=rule["field"]))
+    else:
+        total, wanted = rows[rule["field"]].sum(), expected[target["field"]].iloc[0]
+        if total != wanted:
+            label = target.get("where", {}).get("indicator_id", target["resource"])
+            problems.append(
+                Problem(
+                    file,
+                    f"sum over {scope} is {total}, but the national total ({label}) is {wanted:g}",
+                    column=rule["field"],
+                )
+            )
+    return problems

@@ -1,0 +1,190 @@
+"""Importers for official exports, written into the data package as tidy official tables.
+
+`kommunmottagna`: Migrationsverket's export "Kommunmottagna enligt ersättningsförordningen",
+semicolon separated, UTF-8 with BOM, a few title rows, then one row per municipality with the
+county name on the first row of each county, a "Delsumma" row per county and a "Totalt" row,
+and per category a column of people and a "varav ensamk barn" column. Blank cells are 0 and
+thousands are separated by spaces ("1 842").
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from lansbok.data import DESCRIPTOR, DataError, Problem, load
+
+# Category code -> how its column header starts in the export.
+CATEGORIES = {
+    "kvotflykting": "kvotflykting",
+    "abo": "person från anläggningsboende",
+    "ebo": "person från eget boende",
+    "ovriga": "övriga",
+    "anhoriga": "anhöriga",
+}
+TOTAL = "totalt"
+
+
+def _name_key(name: str) -> str:
+    text = unicodedata.normalize("NFC", name).casefold().removesuffix(" län")
+    return re.sub(r"[\s\-]", "", text)
+
+
+def _number(cell: str) -> int:
+    cell = cell.replace("\u00a0", "").replace(" ", "")
+    return int(cell) if cell else 0
+
+
+def parse_kommunmottagna(path: Path, municipalities: pd.DataFrame, counties: pd.DataFrame):
+    """Parse the export into a tidy frame (municipality_code, category, received,
+    received_unaccompanied). Raises DataError naming file, row and column of every problem."""
+    problems: list[Problem] = []
+    file = str(path)
+
+    def problem(message: str, row: int | None = None, column: str | None = None) -> None:
+        problems.append(Problem(file, message, row, column))
+
+    county_by_name = {_name_key(r.name): r.county_code for r in counties.itertuples()}
+    muni_by_name = {
+        (r.county_code, _name_key(r.name_short)): r.municipality_code
+        for r in municipalities.itertuples()
+    }
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=";")
+        columns: dict[str, tuple[int, int]] = {}
+        records, county_rows, county_code, grand_total = [], {}, None, None
+        for cells in reader:
+            row = reader.line_num
+            if not columns:
+                columns = _header_columns(cells)
+                continue
+            if len(cells) < 3 or not any(c.strip() for c in cells):
+                continue
+            if cells[0].strip():
+                county_code = county_by_name.get(_name_key(cells[0]))
+                if county_code is None:
+                    problem(f"unknown county {cells[0]!r}", row, "column 1 (län)")
+                    continue
+            name = cells[2].strip()
+            try:
+                values = {
+                    key: (_number(cells[people]), _number(cells[unacc]))
+                    for key, (people, unacc) in columns.items()
+                }
+            except (ValueError, IndexError):
+                problem("a count is not a whole number (or the row is short)", row)
+                continue
+            if name == "Totalt":
+                grand_total = (row, values)
+            elif name == "Delsumma":
+                county_rows[county_code] = (row, values)
+            else:
+                code = muni_by_name.get((county_code, _name_key(name)))
+                if code is None:
+                    problem(f"unknown municipality {name!r} in county {county_code}", row, "column 3")
+                    continue
+                records.append((row, code, county_code, values))
+    if not columns:
+        raise DataError([Problem(file, "no header row with the categories and 'varav ensamk barn'")])
+
+    for row, _code, _county, values in records:
+        for i, label in enumerate(("people", "unaccompanied minors")):
+            parts = sum(values[c][i] for c in CATEGORIES)
+            if parts != values[TOTAL][i]:
+                problem(f"categories add up to {parts} {label}, Totalt says {values[TOTAL][i]}", row)
+    totals = _sum_records(r[3] for r in records)
+    for county, (row, values) in county_rows.items():
+        county_sum = _sum_records(r[3] for r in records if r[2] == county)
+        if county_sum != values:
+            problem(f"county subtotal does not equal its municipalities: {county_sum[TOTAL]} vs {values[TOTAL]}", row)
+    if grand_total is None:
+        problem("no 'Totalt' row")
+    elif totals != grand_total[1]:
+        problem(f"Totalt row does not equal the municipalities: {totals[TOTAL]} vs {grand_total[1][TOTAL]}", grand_total[0])
+    seen = [r[1] for r in records]
+    for code in {c for c in seen if seen.count(c) > 1}:
+        problem(f"municipality {code} appears twice")
+    if problems:
+        raise DataError(problems)
+
+    tidy = [
+        (code, category, *values[category])
+        for _row, code, _county, values in records
+        for category in CATEGORIES
+    ]
+    return pd.DataFrame(tidy, columns=["municipality_code", "category", "received", "received_unaccompanied"])
+
+
+def _header_columns(cells: list[str]) -> dict[str, tuple[int, int]]:
+    """Column index of (people, of which unaccompanied) per category, from the header row."""
+    lowered = [c.strip().casefold() for c in cells]
+    if not any(c.startswith("varav ensamk") for c in lowered):
+        return {}
+    found = {}
+    for key, start in {**CATEGORIES, TOTAL: TOTAL}.items():
+        for i, cell in enumerate(lowered[:-1]):
+            if cell.startswith(start) and lowered[i + 1].startswith("varav ensamk"):
+                found[key] = (i, i + 1)
+    return found if len(found) == len(CATEGORIES) + 1 else {}
+
+
+def _sum_records(values_list) -> dict[str, tuple[int, int]]:
+    total: dict[str, tuple[int, int]] = {}
+    for values in values_list:
+        for key, (people, unacc) in values.items():
+            a, b = total.get(key, (0, 0))
+            total[key] = (a + people, b + unacc)
+    return total
+
+
+def import_kommunmottagna(path: Path | str, year: int, data_dir: Path | str) -> pd.DataFrame:
+    """Parse the export and replace that year's rows of data/kommunmottagna.csv; record the
+    file's name and checksum in the data package. Nothing is written if the file has problems."""
+    path, data_dir = Path(path), Path(data_dir)
+    dataset = load(data_dir)
+    resource = dataset.resources["kommunmottagna"]
+    tidy = parse_kommunmottagna(path, dataset.table("municipalities"), dataset.table("counties"))
+    tidy.insert(0, "year", year)
+    target = data_dir / resource["path"]
+    if target.exists():
+        existing = dataset.table("kommunmottagna")
+        tidy = pd.concat([existing[existing["year"] != year], tidy], ignore_index=True)
+    tidy = tidy.sort_values(["year", "municipality_code", "category"])
+    _atomic_write(target, tidy.to_csv(index=False, lineterminator="\n"))
+
+    descriptor = dataset.descriptor
+    imports = [i for i in resource.get("lansbok:imports", []) if i["year"] != year]
+    imports.append(
+        {
+            "year": year,
+            "file": path.name,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "imported": dt.date.today().isoformat(),
+        }
+    )
+    resource["lansbok:imports"] = sorted(imports, key=lambda i: i["year"])
+    text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
+    _atomic_write(data_dir / DESCRIPTOR, text)
+    return tidy[tidy["year"] == year]
+
+
+def _atomic_write(target: Path, text: str) -> None:
+    """Write beside the target and rename: a reader never sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

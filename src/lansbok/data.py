@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -128,17 +130,30 @@ def validate(data_dir: Path | str = DEFAULT_DATA_DIR) -> list[Problem]:
 
 
 def _problem_from_frictionless(data_dir: Path, place: str, error: Any) -> Problem:
+    """Say what is wrong in a person's words; frictionless gives the place."""
     row = getattr(error, "row_number", None)
-    column = getattr(error, "field_name", None) or getattr(error, "label", None)
-    message = error.note or error.title
+    column = getattr(error, "field_name", None)
     cell = getattr(error, "cell", None)
-    if error.type == "type-error" or error.type == "constraint-error":
-        message = f"value {cell!r}: {message}"
-    elif error.type == "primary-key":
-        message = f"duplicate key: {error.note}"
-    elif error.type == "foreign-key":
-        message = f"unknown code: {error.note}"
-    return Problem(str(data_dir / place), f"{error.title.lower()}: {message}", row, column)
+    messages = {
+        "type-error": f"value {cell!r} is not of the column's type ({error.note})",
+        "constraint-error": f"value {cell!r} breaks a rule of the column: {error.note}",
+        "missing-cell": "the row has no value for this column",
+        "extra-cell": f"the row has an extra value {cell!r}",
+        "missing-label": "the column is missing from the header",
+        "extra-label": f"extra column {getattr(error, 'label', '')!r} in the header",
+        "incorrect-label": f"header has {getattr(error, 'label', '')!r} in this column's place",
+        "duplicate-label": "the column name appears twice in the header",
+        "primary-key": "duplicate key: "
+        + re.sub(r"the same as in the row at position (\d+)", r"same key as row \1", error.note),
+        "blank-row": "the row is empty",
+    }
+    if error.type == "foreign-key":
+        column = ", ".join(error.field_names)
+        values = ", ".join(map(repr, error.field_cells))
+        message = f"unknown code {values}: not in {error.reference_name}"
+    else:
+        message = messages.get(error.type, f"{error.title}: {error.note or error.message}")
+    return Problem(str(data_dir / place), message, row, column)
 
 
 def check_totals(dataset: Dataset) -> list[Problem]:
@@ -174,7 +189,9 @@ def _check_total(dataset: Dataset, name: str, rule: dict[str, Any]) -> list[Prob
             if key not in wanted.index:
                 message = f"no {target['resource']} total for {group}"
             elif total != wanted.loc[key]:
-                message = f"sum over {group} is {total}, but {target['resource']} says {wanted.loc[key]}"
+                message = (
+                    f"sum over {group} is {total}, but {target['resource']} says {wanted.loc[key]}"
+                )
             else:
                 continue
             problems.append(Problem(file, message, column=rule["field"]))
@@ -190,3 +207,16 @@ def _check_total(dataset: Dataset, name: str, rule: dict[str, Any]) -> list[Prob
                 )
             )
     return problems
+
+
+def atomic_write(target: Path, text: str) -> None:
+    """Write beside the target and rename: a reader never sees half a file, and a failure
+    leaves the old file in place."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -13,15 +13,13 @@ import csv
 import datetime as dt
 import hashlib
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 
 import pandas as pd
 
-from lansbok.data import DESCRIPTOR, DataError, Problem, load
+from lansbok.data import DESCRIPTOR, DataError, Problem, atomic_write, load
 
 # Category code -> how its column header starts in the export.
 CATEGORIES = {
@@ -73,7 +71,7 @@ def parse_kommunmottagna(path: Path, municipalities: pd.DataFrame, counties: pd.
             if cells[0].strip():
                 county_code = county_by_name.get(_name_key(cells[0]))
                 if county_code is None:
-                    problem(f"unknown county {cells[0]!r}", row, "column 1 (län)")
+                    problem(f"unknown county {cells[0]!r}", row, "län (column 1)")
                     continue
             name = cells[2].strip()
             try:
@@ -91,26 +89,44 @@ def parse_kommunmottagna(path: Path, municipalities: pd.DataFrame, counties: pd.
             else:
                 code = muni_by_name.get((county_code, _name_key(name)))
                 if code is None:
-                    problem(f"unknown municipality {name!r} in county {county_code}", row, "column 3")
+                    problem(
+                        f"unknown municipality {name!r} in county {county_code}",
+                        row,
+                        "kommun (column 3)",
+                    )
                     continue
                 records.append((row, code, county_code, values))
     if not columns:
-        raise DataError([Problem(file, "no header row with the categories and 'varav ensamk barn'")])
+        raise DataError(
+            [Problem(file, "no header row with the categories and 'varav ensamk barn'")]
+        )
+    if problems:  # sums over rows that could not be read would only repeat these problems
+        raise DataError(problems)
 
     for row, _code, _county, values in records:
         for i, label in enumerate(("people", "unaccompanied minors")):
             parts = sum(values[c][i] for c in CATEGORIES)
             if parts != values[TOTAL][i]:
-                problem(f"categories add up to {parts} {label}, Totalt says {values[TOTAL][i]}", row)
+                problem(
+                    f"categories add up to {parts} {label}, Totalt says {values[TOTAL][i]}", row
+                )
     totals = _sum_records(r[3] for r in records)
     for county, (row, values) in county_rows.items():
         county_sum = _sum_records(r[3] for r in records if r[2] == county)
         if county_sum != values:
-            problem(f"county subtotal does not equal its municipalities: {county_sum[TOTAL]} vs {values[TOTAL]}", row)
+            problem(
+                f"county subtotal {values[TOTAL]} does not equal the sum of its municipalities "
+                f"{county_sum.get(TOTAL, (0, 0))} (people, unaccompanied minors)",
+                row,
+            )
     if grand_total is None:
         problem("no 'Totalt' row")
     elif totals != grand_total[1]:
-        problem(f"Totalt row does not equal the municipalities: {totals[TOTAL]} vs {grand_total[1][TOTAL]}", grand_total[0])
+        problem(
+            f"Totalt row {grand_total[1][TOTAL]} does not equal the sum of the municipalities "
+            f"{totals.get(TOTAL, (0, 0))} (people, unaccompanied minors)",
+            grand_total[0],
+        )
     seen = [r[1] for r in records]
     for code in {c for c in seen if seen.count(c) > 1}:
         problem(f"municipality {code} appears twice")
@@ -122,7 +138,9 @@ def parse_kommunmottagna(path: Path, municipalities: pd.DataFrame, counties: pd.
         for _row, code, _county, values in records
         for category in CATEGORIES
     ]
-    return pd.DataFrame(tidy, columns=["municipality_code", "category", "received", "received_unaccompanied"])
+    return pd.DataFrame(
+        tidy, columns=["municipality_code", "category", "received", "received_unaccompanied"]
+    )
 
 
 def _header_columns(cells: list[str]) -> dict[str, tuple[int, int]]:
@@ -160,7 +178,7 @@ def import_kommunmottagna(path: Path | str, year: int, data_dir: Path | str) -> 
         existing = dataset.table("kommunmottagna")
         tidy = pd.concat([existing[existing["year"] != year], tidy], ignore_index=True)
     tidy = tidy.sort_values(["year", "municipality_code", "category"])
-    _atomic_write(target, tidy.to_csv(index=False, lineterminator="\n"))
+    atomic_write(target, tidy.to_csv(index=False, lineterminator="\n"))
 
     descriptor = dataset.descriptor
     imports = [i for i in resource.get("lansbok:imports", []) if i["year"] != year]
@@ -174,17 +192,5 @@ def import_kommunmottagna(path: Path | str, year: int, data_dir: Path | str) -> 
     )
     resource["lansbok:imports"] = sorted(imports, key=lambda i: i["year"])
     text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
-    _atomic_write(data_dir / DESCRIPTOR, text)
+    atomic_write(data_dir / DESCRIPTOR, text)
     return tidy[tidy["year"] == year]
-
-
-def _atomic_write(target: Path, text: str) -> None:
-    """Write beside the target and rename: a reader never sees half a file."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

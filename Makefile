@@ -1,0 +1,48 @@
+# lansbok: `make build` validates the data and computes the figures; `make test` runs the tests.
+# Each target creates the virtual environment it needs (.venv) on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help venv build validate figures sample test lint format clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create the virtual environment and install the pinned requirements
+
+build: validate ## Validate the data and compute the national figures with the reconciliation
+	$(BIN)/lansbok figures --lan SE --format table
+
+validate: $(STAMP) ## Validate data/ against data/datapackage.json
+	$(BIN)/lansbok validate
+
+figures: $(STAMP) ## Key figures for one geography: make figures LAN=12
+	$(BIN)/lansbok figures --lan $(or $(LAN),SE)
+
+sample: $(STAMP) ## Regenerate the sample tables (deterministic)
+	$(BIN)/lansbok sample
+
+test: $(STAMP) ## Run lint and the test suite
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/pytest
+
+lint: $(STAMP) ## Lint only
+	$(BIN)/ruff check src tests scripts
+
+format: $(STAMP) ## Format the code
+	$(BIN)/ruff format src tests scripts
+	$(BIN)/ruff check --fix src tests scripts
+
+clean: ## Remove the virtual environment and build products
+	rm -rf $(VENV) _build .pytest_cache .ruff_cache

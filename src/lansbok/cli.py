@@ -1,0 +1,148 @@
+"""The `lansbok` command line."""
+
+from __future__ import annotations
+
+import json
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from lansbok import data as data_module
+from lansbok.data import DEFAULT_DATA_DIR, DataError
+from lansbok.figures import reconcile
+from lansbok.geography import UnknownGeography, resolve
+
+app = typer.Typer(
+    help="Länsstyrelsernas integrationsarbete: data, figures and book.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+import_app = typer.Typer(
+    help="Import an official export into the data package.", no_args_is_help=True
+)
+app.add_typer(import_app, name="import")
+
+DataDir = Annotated[
+    Path, typer.Option("--data", help="Data directory with datapackage.json.", file_okay=False)
+]
+
+
+class Format(StrEnum):
+    json = "json"
+    table = "table"
+
+
+def _fail(error: DataError) -> None:
+    for problem in error.problems:
+        typer.echo(f"error: {problem}", err=True)
+    typer.echo(f"{len(error.problems)} problem(s) found.", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def validate(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+    """Validate every table against data/datapackage.json and the national totals."""
+    try:
+        problems = data_module.validate(data_dir)
+    except DataError as error:
+        _fail(error)
+    if problems:
+        _fail(DataError(problems))
+    n = len(data_module.read_descriptor(data_dir)["resources"])
+    typer.echo(f"{data_dir}: {n} resources valid.")
+
+
+@app.command()
+def sample(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+    """Regenerate the sample tables (deterministic; see lansbok.sample for the method)."""
+    from lansbok import sample as sample_module
+
+    for path in sample_module.write(data_dir):
+        typer.echo(f"wrote {path}")
+
+
+@app.command()
+def figures(
+    lan: Annotated[
+        str, typer.Option("--lan", help="SE, or a county: code, name or letter.")
+    ] = "SE",
+    output_format: Annotated[Format, typer.Option("--format")] = Format.table,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Print the key figures of one geography; for SE with the reconciliation to the summary."""
+    from lansbok import sections
+
+    try:
+        dataset = data_module.load(data_dir, check=True)
+        geo = resolve(lan, dataset.table("counties"))
+    except DataError as error:
+        _fail(error)
+    except UnknownGeography as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+    computed = sections.key_figures(dataset, geo)
+    rows = {key: figure.as_dict() for key, figure in computed.items()}
+    if geo.is_national:
+        table = reconcile(computed, dataset.table("indicators_2024"))
+        for rec in table.itertuples():
+            entry = rows.setdefault(
+                rec.indicator_id,
+                {
+                    "indicator_id": rec.indicator_id,
+                    "value": None,
+                    "unit": None,
+                    "status": None,
+                    "sources": [],
+                    "note": sections.NOT_COMPUTABLE.get(rec.indicator_id),
+                },
+            )
+            entry["reconciliation"] = {
+                "computed": None if math.isnan(rec.computed) else rec.computed,
+                "published": rec.published,
+                "kind": rec.kind,
+                "match": rec.match,
+            }
+    header = {"lan": geo.code, "name": geo.name}
+    if output_format is Format.json:
+        typer.echo(json.dumps({**header, "figures": rows}, ensure_ascii=False, indent=2))
+        return
+    recon_columns = ["published", "kind", "match"] if geo.is_national else []
+    frame = pd.DataFrame(
+        [
+            {key: row[key] for key in ("indicator_id", "value", "unit", "status")}
+            | {key: row.get("reconciliation", {}).get(key) for key in recon_columns}
+            for row in rows.values()
+        ]
+    ).set_index("indicator_id")
+    typer.echo(f"{geo.name} ({geo.code})")
+    with pd.option_context("display.max_rows", None, "display.width", 200):
+        typer.echo(frame.to_string(float_format=lambda v: f"{v:.2f}", na_rep="-"))
+
+
+@import_app.command("kommunmottagna")
+def import_kommunmottagna(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    year: Annotated[int, typer.Option("--year", help="Year the export covers.")],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Import Migrationsverket's "Kommunmottagna enligt ersättningsförordningen" export."""
+    from lansbok.importers import import_kommunmottagna as run_import
+
+    try:
+        tidy = run_import(file, year, data_dir)
+    except DataError as error:
+        _fail(error)
+    typer.echo(
+        f"imported {year}: {tidy['municipality_code'].nunique()} municipalities, "
+        f"{tidy['received'].sum()} people received, into {data_dir / 'kommunmottagna.csv'}"
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,76 @@
+"""Key figures and their reconciliation with the published summary."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+OFFICIAL, SAMPLE = "official", "sample"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A computed figure with the status of the data it was computed from."""
+
+    indicator_id: str
+    value: float
+    unit: str
+    status: str  # official if every table behind it is official, else sample
+    sources: tuple[str, ...]  # the data package resources it was computed from
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"sources": list(self.sources)}
+
+
+def combined_status(statuses) -> str:
+    return OFFICIAL if all(s == OFFICIAL for s in statuses) else SAMPLE
+
+
+def share(part: float, whole: float) -> float:
+    """Percentage; NaN when there is nothing to share."""
+    return 100 * part / whole if whole else math.nan
+
+
+def round_half_up(value: float, step: float) -> float:
+    """Round as a printed report does: 28.5 % is printed 29 %, -18.5 % is printed -18 %."""
+    return math.floor(value / step + 0.5) * step
+
+
+def agrees(computed: float, published: float, kind: str, step: float | None = None) -> bool:
+    """Does a computed value agree with a published one printed as `kind`?"""
+    if computed is None or math.isnan(computed):
+        return False
+    if kind == "exact":
+        return computed == published
+    if kind == "rounded":
+        return round_half_up(computed, step or 1) == published
+    if kind == "lower_bound":  # "över 60 %"
+        return computed > published
+    if kind == "upper_bound":  # "knappt 30 %"
+        return computed < published
+    raise ValueError(f"unknown kind of figure: {kind}")
+
+
+def reconcile(figures: dict[str, Figure], indicators: pd.DataFrame) -> pd.DataFrame:
+    """One row per figure of the summary: computed, published, and whether they match.
+    A figure the data cannot compute has computed NaN and match None."""
+    rows = []
+    for ind in indicators.itertuples():
+        figure = figures.get(ind.indicator_id)
+        step = None if pd.isna(ind.rounding_step) else ind.rounding_step
+        computed = figure.value if figure else math.nan
+        rows.append(
+            {
+                "indicator_id": ind.indicator_id,
+                "section": ind.section,
+                "computed": computed,
+                "published": ind.value,
+                "kind": ind.kind,
+                "match": agrees(computed, ind.value, ind.kind, step) if figure else None,
+                "status": figure.status if figure else None,
+                "statement_sv": ind.statement_sv,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,36 @@
+"""What every section needs: a table cut to a geography, and figures that carry their status."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lansbok.data import Dataset
+from lansbok.figures import Figure, combined_status
+from lansbok.geography import Geography
+
+
+def in_geography(data: Dataset, name: str, geo: Geography) -> pd.DataFrame:
+    """Rows of a table that belong to the geography, with county_code and municipality names
+    joined for municipality tables. Adds a `status` column from the resource."""
+    frame = data.table(name)
+    if "municipality_code" in frame.columns and "county_code" not in frame.columns:
+        munis = data.table("municipalities")[["municipality_code", "name_short", "county_code"]]
+        frame = frame.merge(munis.rename(columns={"name_short": "municipality"}), how="left")
+    if not geo.is_national:
+        if "county_code" not in frame.columns:
+            raise ValueError(f"{name} has no county breakdown")
+        frame = frame[frame["county_code"] == geo.code]
+    return frame.assign(status=data.status(name))
+
+
+class FigureSet(dict):
+    """Figures of one section for one geography, each stamped with its tables' status."""
+
+    def __init__(self, data: Dataset):
+        super().__init__()
+        self.data = data
+
+    def add(self, indicator_id: str, value: float, unit: str, *sources: str) -> None:
+        status = combined_status(self.data.status(s) for s in sources)
+        value = value.item() if hasattr(value, "item") else value
+        self[indicator_id] = Figure(indicator_id, value, unit, status, tuple(sources))

@@ -1,0 +1,103 @@
+"""Unaccompanied minors (ensamkommande barn): applications, assignments and resettlement."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lansbok.data import Dataset
+from lansbok.figures import share
+from lansbok.geography import Geography
+from lansbok.sections.common import FigureSet, in_geography
+
+YEAR = 2024
+# Indicator id of each country's share of the asylum-seeking minors in the summary.
+COUNTRY_SHARES = {
+    "Syrien": "uam_asylum_share_syria",
+    "Afghanistan": "uam_asylum_share_afghanistan",
+    "Marocko": "uam_asylum_share_morocco",
+    "Somalia": "uam_asylum_share_somalia",
+    "Eritrea": "uam_asylum_share_eritrea",
+}
+
+
+def applications_by_country(data: Dataset, year: int = YEAR) -> pd.DataFrame:
+    """Asylum-seeking and temporary-protection minors by citizenship (national only)."""
+    frame = data.table("minors_applications")
+    frame = frame[frame["year"] == year].assign(status=data.status("minors_applications"))
+    totals = frame.groupby("basis")["children"].transform("sum")
+    return frame.assign(share=100 * frame["children"] / totals).sort_values(
+        ["basis", "children"], ascending=[True, False], kind="stable"
+    )
+
+
+def assignments_by_municipality(data: Dataset, geo: Geography) -> pd.DataFrame:
+    """Children assigned in 2024 per municipality and basis (anknytning / måluppfyllnad)."""
+    frame = in_geography(data, "minors_assignments_2024", geo)
+    wide = frame.pivot_table(
+        index=["municipality_code", "municipality", "status"],
+        columns="basis",
+        values="children",
+        aggfunc="sum",
+        fill_value=0,
+    ).reset_index()
+    for basis in ("anknytning", "maluppfyllnad"):
+        if basis not in wide.columns:
+            wide[basis] = 0
+    wide["children"] = wide["anknytning"] + wide["maluppfyllnad"]
+    return wide.sort_values("children", ascending=False, kind="stable")
+
+
+def figures(data: Dataset, geo: Geography) -> FigureSet:
+    out = FigureSet(data)
+    if geo.is_national:  # applications are counted for the whole country only
+        apps = data.table("minors_applications")
+        per_basis = apps.groupby(["year", "basis"])["children"].sum()
+        asylum, tpd = per_basis[(YEAR, "asylum")], per_basis[(YEAR, "temporary_protection")]
+        src = "minors_applications"
+        out.add("uam_protection_seekers_total", asylum + tpd, "children", src)
+        out.add("uam_asylum_seekers", asylum, "children", src)
+        out.add("uam_tpd_applicants", tpd, "children", src)
+        out.add(
+            "uam_asylum_seekers_change_vs_2023",
+            share(asylum, per_basis[(YEAR - 1, "asylum")]) - 100,
+            "percent change",
+            src,
+        )
+        out.add(
+            "uam_tpd_applicants_change_vs_2023",
+            share(tpd, per_basis[(YEAR - 1, "temporary_protection")]) - 100,
+            "percent change",
+            src,
+        )
+        by_country = applications_by_country(data)
+        asylum_rows = by_country[by_country["basis"] == "asylum"].set_index("citizenship")
+        for country, indicator in COUNTRY_SHARES.items():
+            value = asylum_rows["share"].get(country, 0.0)
+            out.add(indicator, value, "percent", src)
+
+    assigned = in_geography(data, "minors_assignments_2024", geo)
+    total = assigned["children"].sum()
+    per_basis = assigned.groupby("basis")["children"].sum()
+    src = "minors_assignments_2024"
+    out.add("uam_assignments_total", total, "children", src)
+    out.add(
+        "uam_assignment_municipalities",
+        assigned["municipality_code"].nunique(),
+        "municipalities",
+        src,
+    )
+    out.add(
+        "uam_assignments_share_anknytning",
+        share(per_basis.get("anknytning", 0), total),
+        "percent",
+        src,
+    )
+    out.add(
+        "uam_assignments_share_maluppfyllnad",
+        share(per_basis.get("maluppfyllnad", 0), total),
+        "percent",
+        src,
+    )
+    resettled = in_geography(data, "minors_resettled_2024", geo)
+    out.add("uam_resettled", resettled["children"].sum(), "children", "minors_resettled_2024")
+    return out

@@ -1,0 +1,157 @@
+"""Reception of newly arrived people, with temporary protection and the establishment programme."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lansbok.data import Dataset
+from lansbok.figures import share
+from lansbok.geography import Geography
+from lansbok.sections.common import FigureSet, in_geography
+
+YEAR = 2024
+CHILDREN, WORKING_AGE = "0-17", "20-65"
+
+
+def received_by_municipality(data: Dataset, geo: Geography, year: int = YEAR) -> pd.DataFrame:
+    """People received per municipality. An imported official kommunmottagna table for the
+    year takes precedence over the sample."""
+    official = in_geography(data, "kommunmottagna", geo)
+    official = official[official["year"] == year]
+    if len(official):
+        frame = official.rename(columns={"received": "persons"})
+    else:
+        frame = in_geography(data, f"reception_{year}", geo)
+    keys = ["municipality_code", "municipality", "county_code", "status"]
+    return (
+        frame.groupby(keys, as_index=False)["persons"]
+        .sum()
+        .sort_values("persons", ascending=False, kind="stable")
+    )
+
+
+def composition(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:
+    """Newly arrived in 2024 by `sex`, `age_band` or `citizenship`, with shares."""
+    frame = in_geography(data, "reception_2024", geo)
+    out = frame.groupby([by, "status"], as_index=False)["persons"].sum()
+    out["share"] = 100 * out["persons"] / out["persons"].sum()
+    return out.sort_values("persons", ascending=False, kind="stable")
+
+
+def lanstal_history(data: Dataset, geo: Geography) -> pd.DataFrame:
+    """Länstal per year (the latest version of each year) for a county, or the national
+    number of assignments for Riket."""
+    if geo.is_national:
+        frame = in_geography(data, "assignments_national", geo).rename(
+            columns={"national_total": "lanstal"}
+        )
+    else:
+        frame = in_geography(data, "lanstal", geo)
+    latest = frame.sort_values(["year", "version"]).groupby("year").tail(1)
+    return latest[["year", "version", "lanstal", "status"]].reset_index(drop=True)
+
+
+def establishment_by_county(data: Dataset, geo: Geography) -> pd.DataFrame:
+    frame = in_geography(data, "establishment_participants_2024", geo)
+    return frame.pivot_table(
+        index=["county_code", "status"], columns="sex", values="participants", aggfunc="sum"
+    ).reset_index()
+
+
+def figures(data: Dataset, geo: Geography) -> FigureSet:
+    out = FigureSet(data)
+    received = received_by_municipality(data, geo)
+    sources = tuple(
+        sorted(
+            {"kommunmottagna" if s == "official" else "reception_2024" for s in received["status"]}
+        )
+    )
+    total = received["persons"].sum()
+    out.add("newly_arrived_received_by_municipalities", total, "persons", *sources)
+
+    people = in_geography(data, "reception_2024", geo)
+    n = people["persons"].sum()
+
+    def part(mask) -> float:
+        return share(people.loc[mask, "persons"].sum(), n)
+
+    out.add(
+        "newly_arrived_share_women", part(people["sex"] == "kvinna"), "percent", "reception_2024"
+    )
+    out.add(
+        "newly_arrived_share_age_20_65",
+        part(people["age_band"] == WORKING_AGE),
+        "percent",
+        "reception_2024",
+    )
+    out.add(
+        "newly_arrived_share_children",
+        part(people["age_band"] == CHILDREN),
+        "percent",
+        "reception_2024",
+    )
+    out.add(
+        "newly_arrived_share_ukrainian",
+        part(people["citizenship"] == "Ukraina"),
+        "percent",
+        "reception_2024",
+    )
+
+    kommuntal = in_geography(data, "kommuntal_2024", geo)
+    no_tp = kommuntal["kommuntal_temporary_protection"] == 0
+    out.add(
+        "municipalities_without_kommuntal_registered_tp",
+        no_tp.sum(),
+        "municipalities",
+        "kommuntal_2024",
+    )
+    out.add(
+        "municipalities_without_any_kommuntal",
+        (no_tp & (kommuntal["kommuntal_ordinary"] == 0)).sum(),
+        "municipalities",
+        "kommuntal_2024",
+    )
+
+    tp = in_geography(data, "temporary_protection_2024", geo)
+    applications = tp["extension_applications"].sum()
+    out.add("tp_extension_applications", applications, "persons", "temporary_protection_2024")
+    out.add(
+        "tp_extension_grant_rate",
+        share(tp["extensions_granted"].sum(), applications),
+        "percent",
+        "temporary_protection_2024",
+    )
+    out.add(
+        "tp_enrolled_valid_permit",
+        tp["registered_december"].sum(),
+        "persons",
+        "temporary_protection_2024",
+    )
+
+    est = in_geography(data, "establishment_participants_2024", geo)
+    out.add(
+        "est_participants", est["participants"].sum(), "persons", "establishment_participants_2024"
+    )
+    for sex, suffix in (("kvinna", "women"), ("man", "men")):
+        out.add(
+            f"est_participants_{suffix}",
+            est.loc[est["sex"] == sex, "participants"].sum(),
+            "persons",
+            "establishment_participants_2024",
+        )
+    exits = in_geography(data, "establishment_exits_2024", geo)
+    by_outcome = exits.groupby("outcome")["exits"].sum()
+    n_exits = by_outcome.sum()
+    out.add(
+        "est_exit_to_work_90d_share",
+        share(by_outcome.get("arbete", 0), n_exits),
+        "percent",
+        "establishment_exits_2024",
+    )
+    out.add(
+        "est_exit_to_work_or_studies_share",
+        share(by_outcome.get("arbete", 0) + by_outcome.get("studier", 0), n_exits),
+        "percent",
+        "establishment_exits_2024",
+    )
+    return out

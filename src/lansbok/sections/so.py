@@ -1,0 +1,40 @@
+"""SO: samhällsorientering (civic orientation), from the municipal survey."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lansbok.data import Dataset
+from lansbok.figures import share
+from lansbok.geography import Geography
+from lansbok.sections.common import FigureSet, in_geography
+
+SOURCE = "so_survey_2024"
+
+
+def answers_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:
+    """Answering municipalities by `organiser` or `mode`, with shares of those answering."""
+    frame = in_geography(data, SOURCE, geo)
+    frame = frame[frame["answered"]]
+    out = frame.groupby([by, "status"], as_index=False).agg(
+        municipalities=("municipality_code", "count")
+    )
+    out["share"] = 100 * out["municipalities"] / len(frame)
+    return out.sort_values("municipalities", ascending=False, kind="stable")
+
+
+def figures(data: Dataset, geo: Geography) -> FigureSet:
+    out = FigureSet(data)
+    frame = in_geography(data, SOURCE, geo)
+    answered = frame[frame["answered"]]
+    out.add("so_survey_response_rate", share(len(answered), len(frame)), "percent", SOURCE)
+    out.add(
+        "so_share_munis_komvux_responsible",
+        share((answered["organiser"] == "komvux").sum(), len(answered)),
+        "percent",
+        SOURCE,
+    )
+    women, men = answered["participants_women"].sum(), answered["participants_men"].sum()
+    out.add("so_participants_women", women, "persons", SOURCE)
+    out.add("so_participants_men", men, "persons", SOURCE)
+    return out

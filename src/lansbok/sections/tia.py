@@ -1,0 +1,36 @@
+"""TIA: tidiga insatser för asylsökande (early measures for asylum seekers), grants per project."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lansbok.data import Dataset
+from lansbok.figures import share
+from lansbok.geography import Geography
+from lansbok.sections.common import FigureSet, in_geography
+
+SOURCE = "tia_grants_2024"
+
+
+def grants_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:
+    """Projects, SEK and participants by `organisation_type`, `focus` or `county_code`."""
+    frame = in_geography(data, SOURCE, geo)
+    out = frame.groupby([by, "status"], as_index=False).agg(
+        projects=("project_id", "count"),
+        grant_sek=("grant_sek", "sum"),
+        participants_women=("participants_women", "sum"),
+        participants_men=("participants_men", "sum"),
+    )
+    out["share_of_sek"] = 100 * out["grant_sek"] / out["grant_sek"].sum()
+    return out.sort_values("grant_sek", ascending=False, kind="stable")
+
+
+def figures(data: Dataset, geo: Geography) -> FigureSet:
+    out = FigureSet(data)
+    frame = in_geography(data, SOURCE, geo)
+    women, men = frame["participants_women"].sum(), frame["participants_men"].sum()
+    out.add("tia_projects", len(frame), "projects", SOURCE)
+    out.add("tia_grants_sek", frame["grant_sek"].sum(), "SEK", SOURCE)
+    out.add("tia_participants", women + men, "persons", SOURCE)
+    out.add("tia_participants_share_women", share(women, women + men), "percent", SOURCE)
+    return out

@@ -1,0 +1,29 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lansbok.data import DEFAULT_DATA_DIR, load
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def dataset():
+    """The shipped data package, validated once."""
+    return load(DEFAULT_DATA_DIR, check=True)
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A private copy of the shipped data directory, free to break."""
+    target = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, target)
+    return target
+
+
+def edit_csv(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Replace text in a CSV, failing loudly if the text is not there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")

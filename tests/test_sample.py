@@ -1,0 +1,128 @@
+"""The sample generator: deterministic, exact sums, shares at the summary's rounding."""
+
+import numpy as np
+import pytest
+
+from lansbok import sample
+from lansbok.data import DEFAULT_DATA_DIR, read_descriptor
+from lansbok.figures import share
+
+SAMPLE_TABLES = sample.generate(DEFAULT_DATA_DIR)
+
+
+def test_regenerating_writes_the_shipped_files(data_copy):
+    for path in sample.write(data_copy):
+        assert path.read_bytes() == (DEFAULT_DATA_DIR / path.name).read_bytes(), path.name
+
+
+def test_every_sample_resource_is_marked_and_documented():
+    resources = {r["name"]: r for r in read_descriptor()["resources"]}
+    for name in SAMPLE_TABLES:
+        assert resources[name]["status"] == "sample"
+        assert "seed" in resources[name]["method"]
+    official = {n for n, r in resources.items() if r["status"] == "official"}
+    assert official.isdisjoint(SAMPLE_TABLES)
+    for name in official:
+        assert (
+            resources[name]["sources"]
+            and resources[name]["licenses"]
+            and resources[name]["retrieved"]
+        )
+
+
+def test_apportion_is_exact_and_proportional():
+    counts = sample.apportion(497, [0.72, 0.28])
+    assert counts.tolist() == [358, 139]
+    counts = sample.apportion(100, [1, 1, 1])
+    assert counts.sum() == 100 and sorted(counts.tolist()) == [33, 33, 34]
+
+
+def test_reception_sums_and_shares():
+    r = SAMPLE_TABLES["reception_2024"]
+    n = r["persons"].sum()
+    assert n == 32866
+    assert round(share(r.loc[r["sex"] == "kvinna", "persons"].sum(), n)) == 58
+    assert round(share(r.loc[r["citizenship"] == "Ukraina", "persons"].sum(), n)) == 83
+    assert share(r.loc[r["age_band"] == "20-65", "persons"].sum(), n) > 60
+    assert 25 < share(r.loc[r["age_band"] == "0-17", "persons"].sum(), n) < 30  # "knappt 30 %"
+    assert (r["persons"] > 0).all()
+    assert r["municipality_code"].nunique() > 250  # spread over the country, not a few places
+
+
+def test_minors_assignments():
+    a = SAMPLE_TABLES["minors_assignments_2024"]
+    assert a["children"].sum() == 497
+    assert a["municipality_code"].nunique() == 183
+    per_basis = a.groupby("basis")["children"].sum()
+    assert per_basis.to_dict() == {"anknytning": 358, "maluppfyllnad": 139}
+
+
+def test_minors_applications_and_country_shares():
+    m = SAMPLE_TABLES["minors_applications"]
+    by = m.groupby(["year", "basis"])["children"].sum()
+    assert (by[(2024, "asylum")], by[(2024, "temporary_protection")]) == (278, 214)
+    assert round(share(278, by[(2023, "asylum")]) - 100) == -19
+    assert round(share(214, by[(2023, "temporary_protection")]) - 100) == 45
+    asylum = m[(m["year"] == 2024) & (m["basis"] == "asylum")].set_index("citizenship")["children"]
+    shares = {
+        c: round(share(asylum[c], 278))
+        for c in ("Syrien", "Afghanistan", "Marocko", "Somalia", "Eritrea")
+    }
+    assert shares == {"Syrien": 27, "Afghanistan": 10, "Marocko": 10, "Somalia": 9, "Eritrea": 7}
+    # The five named countries are the five largest (other than the rest group).
+    named = asylum.drop("Övriga").nlargest(5).index
+    assert set(named) == set(shares)
+
+
+def test_establishment_programme():
+    p = SAMPLE_TABLES["establishment_participants_2024"]
+    assert p.groupby("sex")["participants"].sum().to_dict() == {"kvinna": 6731, "man": 3030}
+    assert p["county_code"].nunique() == 21
+    e = SAMPLE_TABLES["establishment_exits_2024"].groupby("outcome")["exits"].sum()
+    assert round(share(e["arbete"], e.sum())) == 25
+    assert round(share(e["arbete"] + e["studier"], e.sum())) == 38
+
+
+def test_temporary_protection():
+    t = SAMPLE_TABLES["temporary_protection_2024"]
+    assert t["registered_december"].sum() == 17505
+    assert t["extension_applications"].sum() == 35000
+    assert round(share(t["extensions_granted"].sum(), 35000)) == 98
+    assert (t["extensions_granted"] <= t["extension_applications"]).all()
+
+
+def test_kommuntal_2024():
+    k = SAMPLE_TABLES["kommuntal_2024"]
+    assert len(k) == 290
+    assert k["kommuntal_ordinary"].sum() == 2800
+    assert k["kommuntal_ordinary"].sum() + k["kommuntal_temporary_protection"].sum() == 18800
+    no_tp = k["kommuntal_temporary_protection"] == 0
+    assert no_tp.sum() == 4 and (no_tp & (k["kommuntal_ordinary"] == 0)).sum() == 3
+
+
+def test_so_survey():
+    s = SAMPLE_TABLES["so_survey_2024"]
+    answered = s[s["answered"]]
+    assert len(s) == 290 and round(share(len(answered), 290)) == 90
+    komvux = (answered["organiser"] == "komvux").sum()
+    assert share(komvux, len(answered)) > 40 and share(komvux, 290) > 40  # either base
+    assert answered["participants_women"].sum() > answered["participants_men"].sum()
+    assert s.loc[~s["answered"], ["organiser", "mode", "languages"]].isna().all().all()
+
+
+def test_grants():
+    tia = SAMPLE_TABLES["tia_grants_2024"]
+    assert tia["grant_sek"].sum() == sample.TIA_FRAME_SEK
+    assert tia["county_code"].nunique() == 21 and (tia["grant_sek"] > 0).all()
+    s37a = SAMPLE_TABLES["s37a_grants_2024"]
+    assert set(s37a["activity"]) == {"flyktingguide", "familjekontakt"}
+    assert s37a["project_id"].is_unique and tia["project_id"].is_unique
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_another_seed_gives_other_values_with_the_same_totals(seed):
+    other = sample.generate(DEFAULT_DATA_DIR, seed=seed)
+    a, b = other["reception_2024"], SAMPLE_TABLES["reception_2024"]
+    assert a["persons"].sum() == b["persons"].sum()
+    per_muni = a.groupby("municipality_code")["persons"].sum()
+    assert not np.array_equal(per_muni, b.groupby("municipality_code")["persons"].sum())

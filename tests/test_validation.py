@@ -111,3 +111,10 @@ def test_load_with_check_raises(data_copy):
     edit_csv(data_copy / "so_survey_2024.csv", "\n0114,", "\n0199,")
     with pytest.raises(DataError):
         load(data_copy, check=True)
+
+
+def test_a_missing_national_total_is_reported(data_copy):
+    edit_csv(data_copy / "indicators_2024.csv", "\nuam_resettled,", "\nuam_resettled_x,")
+    problem = only_problem(data_copy)
+    assert problem.file.endswith("minors_resettled_2024.csv")
+    assert "no national total uam_resettled" in problem.message

@@ -196,9 +196,13 @@ def _check_total(dataset: Dataset, name: str, rule: dict[str, Any]) -> list[Prob
                 continue
             problems.append(Problem(file, message, column=rule["field"]))
     else:
+        label = target.get("where", {}).get("indicator_id", target["resource"])
+        if expected.empty:
+            return [
+                Problem(file, f"no national total {label} to check against", column=rule["field"])
+            ]
         total, wanted = rows[rule["field"]].sum(), expected[target["field"]].iloc[0]
         if total != wanted:
-            label = target.get("where", {}).get("indicator_id", target["resource"])
             problems.append(
                 Problem(
                     file,

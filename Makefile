@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv build validate figures sample test lint format clean
+.PHONY: help venv build validate figures sample notebooks test lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ figures: $(STAMP) ## Key figures for one geography: make figures LAN=12
 sample: $(STAMP) ## Regenerate the sample tables (deterministic)
 	$(BIN)/lansbok sample
 
+notebooks: validate ## Execute every section notebook for Riket and the 21 counties (cached)
+	$(BIN)/lansbok run --all
+
 test: $(STAMP) ## Run lint and the test suite
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
@@ -45,4 +48,4 @@ format: $(STAMP) ## Format the code
 	$(BIN)/ruff check --fix src tests scripts
 
 clean: ## Remove the virtual environment and build products
-	rm -rf $(VENV) _build .pytest_cache .ruff_cache
+	rm -rf $(VENV) _build generated _toc.yml .pytest_cache .ruff_cache

@@ -125,6 +125,68 @@ def figures(
         typer.echo(frame.to_string(float_format=lambda v: f"{v:.2f}", na_rep="-"))
 
 
+@app.command("run")
+def run_notebooks(
+    lan: Annotated[
+        list[str] | None, typer.Option("--lan", help="A county (code, name or letter) or SE.")
+    ] = None,
+    all_geographies: Annotated[
+        bool, typer.Option("--all", help="Riket and the 21 counties.")
+    ] = False,
+    section: Annotated[
+        list[str] | None, typer.Option("--section", help="Only this section.")
+    ] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", help="Parallel kernels.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Execute even if up to date.")] = False,
+    timeout: Annotated[int, typer.Option("--timeout", help="Seconds per cell.")] = 600,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    out_dir: Annotated[Path | None, typer.Option("--out", file_okay=False)] = None,
+    templates_dir: Annotated[
+        Path | None, typer.Option("--templates", file_okay=False, hidden=True)
+    ] = None,
+) -> None:
+    """Execute the section notebooks for one or more geographies (cached, parallel)."""
+    from lansbok import run as runner
+    from lansbok.sections import SECTIONS
+
+    try:
+        dataset = data_module.load(data_dir)
+        counties_table = dataset.table("counties")
+        if all_geographies:
+            geos = runner.all_geographies(dataset)
+        elif lan:
+            geos = list(dict.fromkeys(resolve(value, counties_table) for value in lan))
+        else:
+            raise UnknownGeography("give --lan or --all")
+        unknown = sorted(set(section or []) - set(SECTIONS))
+        if unknown:
+            typer.echo(f"error: unknown section {unknown}. Valid: {', '.join(SECTIONS)}", err=True)
+            raise typer.Exit(2)
+        report = runner.run(
+            geos,
+            section,
+            data_dir=data_dir,
+            out_dir=out_dir or runner.OUTPUT_DIR,
+            templates_dir=templates_dir or runner.TEMPLATES_DIR,
+            jobs=jobs,
+            force=force,
+            timeout=timeout,
+        )
+    except UnknownGeography as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    except DataError as error:
+        _fail(error)
+    for job, message in report.failures:
+        typer.echo(f"FAILED {job.label}:\n{message}\n", err=True)
+    typer.echo(
+        f"executed {len(report.executed)}, reused {len(report.reused)}, "
+        f"failed {len(report.failures)}"
+    )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 @import_app.command("kommunmottagna")
 def import_kommunmottagna(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],

@@ -19,6 +19,9 @@ COUNTRY_SHARES = {
     "Eritrea": "uam_asylum_share_eritrea",
 }
 
+# The tables this section reads: a change in them re-executes its pages.
+TABLES = ["minors_applications", "minors_assignments_2024", "minors_resettled_2024"]
+
 
 def applications_by_country(data: Dataset, year: int = YEAR) -> pd.DataFrame:
     """Asylum-seeking and temporary-protection minors by citizenship (national only)."""

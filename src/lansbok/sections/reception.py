@@ -12,6 +12,18 @@ from lansbok.sections.common import FigureSet, in_geography
 YEAR = 2024
 CHILDREN, WORKING_AGE = "0-17", "20-65"
 
+# The tables this section reads: a change in them re-executes its pages.
+TABLES = [
+    "kommunmottagna",
+    "reception_2024",
+    "kommuntal_2024",
+    "temporary_protection_2024",
+    "establishment_participants_2024",
+    "establishment_exits_2024",
+    "lanstal",
+    "assignments_national",
+]
+
 
 def received_by_municipality(data: Dataset, geo: Geography, year: int = YEAR) -> pd.DataFrame:
     """People received per municipality. An imported official kommunmottagna table for the
@@ -30,10 +42,10 @@ def received_by_municipality(data: Dataset, geo: Geography, year: int = YEAR) ->
     )
 
 
-def composition(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:
-    """Newly arrived in 2024 by `sex`, `age_band` or `citizenship`, with shares."""
+def composition(data: Dataset, geo: Geography, by: list[str]) -> pd.DataFrame:
+    """Newly arrived in 2024 by some of `sex`, `age_band`, `citizenship`, with shares."""
     frame = in_geography(data, "reception_2024", geo)
-    out = frame.groupby([by, "status"], as_index=False)["persons"].sum()
+    out = frame.groupby([*by, "status"], as_index=False)["persons"].sum()
     out["share"] = 100 * out["persons"] / out["persons"].sum()
     return out.sort_values("persons", ascending=False, kind="stable")
 

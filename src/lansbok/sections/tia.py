@@ -11,6 +11,9 @@ from lansbok.sections.common import FigureSet, in_geography
 
 SOURCE = "tia_grants_2024"
 
+# The tables this section reads: a change in them re-executes its pages.
+TABLES = ["tia_grants_2024"]
+
 
 def grants_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:
     """Projects, SEK and participants by `organisation_type`, `focus` or `county_code`."""

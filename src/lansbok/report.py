@@ -1,0 +1,189 @@
+"""What a section notebook needs to show the computations: Swedish formatting, glue, notices,
+tables and charts. Notebooks call these; they compute nothing themselves."""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+
+from lansbok.data import DEFAULT_DATA_DIR, Dataset, load
+from lansbok.figures import OFFICIAL, Figure, combined_status
+from lansbok.geography import RIKET, Geography, resolve
+
+STATUS_SV = {OFFICIAL: "officiell statistik", "sample": "exempeldata (inte officiell statistik)"}
+PERCENT_UNITS = {"percent", "percent change"}
+
+
+def sv_number(value: float, decimals: int = 0) -> str:
+    """Swedish number format: 32 866, 57,9 (narrow no-break space between thousands)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "uppgift saknas"
+    text = f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    return text.replace("-", "−")
+
+
+def sv_figure(figure: Figure) -> str:
+    """A figure as it is written in running text: '32 866', '58 %', '−19 %'."""
+    if figure.unit in PERCENT_UNITS:
+        return f"{sv_number(figure.value)}\u00a0%"
+    return sv_number(figure.value)
+
+
+class Text:
+    """A glued string shown without quotes by {glue:text}."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+@dataclass
+class Page:
+    """One executed section page: its data and geography."""
+
+    data: Dataset
+    geo: Geography
+
+    @classmethod
+    def open(cls, lan: str, data_dir: str | Path | None = None) -> Page:
+        data = load(data_dir or DEFAULT_DATA_DIR)
+        return cls(data, resolve(lan, data.table("counties")))
+
+    def figures(self, section) -> dict[str, Figure]:
+        """Compute a section's figures and glue them for the narrative (see `glue`)."""
+        figures = section.figures(self.data, self.geo)
+        national = figures if self.geo.is_national else section.figures(self.data, RIKET)
+        self.glue(figures, national)
+        return figures
+
+    def glue(self, figures: dict[str, Figure], national: dict[str, Figure]) -> None:
+        """Glue each figure as Swedish text under its id; figures counted only for the whole
+        country are glued from Riket. `jamforelse_<id>` holds the comparison with Riket for a
+        county (empty for Riket). All raw values go under 'figures' for checks."""
+        from myst_nb import glue
+
+        for key, figure in national.items():
+            glue(key, Text(sv_figure(figures.get(key, figure))), display=False)
+            glue(
+                f"jamforelse_{key}", Text(self.comparison(figures.get(key), figure)), display=False
+            )
+        glue("geografi", Text(self.geo.name), display=False)
+        raw = {k: {"value": f.value, "status": f.status} for k, f in figures.items()}
+        glue("figures", raw, display=False)
+
+    def comparison(self, figure: Figure | None, national: Figure) -> str:
+        if self.geo.is_national or figure is None:
+            return ""
+        if figure.unit in PERCENT_UNITS:
+            return f" (riket: {sv_figure(national)})"
+        part = sv_number(100 * figure.value / national.value, 1) if national.value else "–"
+        return f" ({part}\u00a0% av riket, där antalet var {sv_figure(national)})"
+
+    def notice(self, figures: dict[str, Figure]) -> None:
+        """A visible banner when anything on the page is sample data."""
+        from IPython.display import HTML, display
+
+        if combined_status(f.status for f in figures.values()) != OFFICIAL:
+            display(
+                HTML(
+                    '<div class="admonition warning lansbok-sample" role="note">'
+                    '<p class="admonition-title">Exempeldata</p><p>Siffrorna för län och '
+                    "kommuner på den här sidan är exempeldata: de är framtagna så att de summerar "
+                    "till de officiella riksuppgifterna i länsstyrelsernas sammanfattning, men "
+                    "fördelningen är påhittad och är inte officiell statistik.</p></div>"
+                )
+            )
+
+    def table(self, frame: pd.DataFrame, columns: dict[str, str], caption: str):
+        """A compact table with Swedish headings, Swedish numbers and a source/status caption."""
+        status = combined_status(frame["status"]) if "status" in frame else OFFICIAL
+        shown = frame[list(columns)].rename(columns=columns)
+        styled = shown.style.hide(axis="index").format(
+            lambda v: (
+                sv_number(v, 1 if isinstance(v, float) and not float(v).is_integer() else 0)
+                if isinstance(v, int | float)
+                else html.escape(str(v))
+            )
+        )
+        return styled.set_caption(f"{html.escape(caption)}. {caption_status(status)}")
+
+
+def caption_status(status: str) -> str:
+    return f"Status: {STATUS_SV[status]}."
+
+
+def bar_chart(
+    frame: pd.DataFrame,
+    category: str,
+    value: str,
+    *,
+    title: str,
+    category_title: str,
+    value_title: str,
+    source: str,
+    description: str,
+    color: str | None = None,
+    color_title: str | None = None,
+    highlight: str | None = None,
+) -> alt.Chart:
+    """Horizontal bars, largest first, with a Swedish title, source and status as subtitle, and
+    a description for screen readers."""
+    status = combined_status(frame["status"])
+    encoding = {
+        "y": alt.Y(f"{category}:N", sort="-x", title=category_title),
+        "x": alt.X(f"{value}:Q", title=value_title),
+        "tooltip": [
+            alt.Tooltip(f"{category}:N", title=category_title),
+            alt.Tooltip(f"{value}:Q", title=value_title, format=","),
+        ],
+    }
+    if color:
+        encoding["color"] = alt.Color(f"{color}:N", title=color_title)
+        encoding["tooltip"].append(alt.Tooltip(f"{color}:N", title=color_title))
+    return (
+        alt.Chart(frame, description=description)
+        .mark_bar()
+        .encode(**encoding)
+        .properties(
+            title=alt.Title(
+                title, subtitle=[f"Källa: {source}. {caption_status(status)}"], anchor="start"
+            ),
+            width=520,
+        )
+    )
+
+
+def line_chart(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    source: str,
+    description: str,
+) -> alt.Chart:
+    status = combined_status(frame["status"])
+    return (
+        alt.Chart(frame, description=description)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{x}:O", title=x_title),
+            y=alt.Y(f"{y}:Q", title=y_title),
+            tooltip=[alt.Tooltip(f"{x}:O", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title)],
+        )
+        .properties(
+            title=alt.Title(
+                title, subtitle=[f"Källa: {source}. {caption_status(status)}"], anchor="start"
+            ),
+            width=520,
+        )
+    )

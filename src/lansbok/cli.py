@@ -141,6 +141,10 @@ def run_notebooks(
     timeout: Annotated[int, typer.Option("--timeout", help="Seconds per cell.")] = 600,
     data_dir: DataDir = DEFAULT_DATA_DIR,
     out_dir: Annotated[Path | None, typer.Option("--out", file_okay=False)] = None,
+    html_dir: Annotated[
+        Path | None,
+        typer.Option("--html", file_okay=False, help="Also write standalone HTML pages here."),
+    ] = None,
     templates_dir: Annotated[
         Path | None, typer.Option("--templates", file_okay=False, hidden=True)
     ] = None,
@@ -185,6 +189,15 @@ def run_notebooks(
     )
     if not report.ok:
         raise typer.Exit(1)
+    if html_dir:
+        from lansbok.export import write_site
+
+        out = out_dir or runner.OUTPUT_DIR
+        for geo in geos:
+            target = html_dir if len(geos) == 1 else html_dir / geo.code
+            pages = [runner.output_path(out, geo, s) for s in section or SECTIONS]
+            write_site(pages, target)
+            typer.echo(f"wrote {len(pages)} pages for {geo.name} to {target / 'index.html'}")
 
 
 @import_app.command("kommunmottagna")

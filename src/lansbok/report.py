@@ -8,14 +8,14 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import altair as alt
 import pandas as pd
 
+from lansbok import charts
+from lansbok.charts import caption_status
 from lansbok.data import DEFAULT_DATA_DIR, Dataset, load
 from lansbok.figures import OFFICIAL, Figure, combined_status
 from lansbok.geography import RIKET, Geography, resolve
 
-STATUS_SV = {OFFICIAL: "officiell statistik", "sample": "exempeldata (inte officiell statistik)"}
 PERCENT_UNITS = {"percent", "percent change"}
 
 
@@ -54,6 +54,7 @@ class Page:
     @classmethod
     def open(cls, lan: str, data_dir: str | Path | None = None) -> Page:
         data = load(data_dir or DEFAULT_DATA_DIR)
+        charts.enable_offline_renderer()
         return cls(data, resolve(lan, data.table("counties")))
 
     def figures(self, section) -> dict[str, Figure]:
@@ -113,77 +114,3 @@ class Page:
             )
         )
         return styled.set_caption(f"{html.escape(caption)}. {caption_status(status)}")
-
-
-def caption_status(status: str) -> str:
-    return f"Status: {STATUS_SV[status]}."
-
-
-def bar_chart(
-    frame: pd.DataFrame,
-    category: str,
-    value: str,
-    *,
-    title: str,
-    category_title: str,
-    value_title: str,
-    source: str,
-    description: str,
-    color: str | None = None,
-    color_title: str | None = None,
-    highlight: str | None = None,
-) -> alt.Chart:
-    """Horizontal bars, largest first, with a Swedish title, source and status as subtitle, and
-    a description for screen readers."""
-    status = combined_status(frame["status"])
-    encoding = {
-        "y": alt.Y(f"{category}:N", sort="-x", title=category_title),
-        "x": alt.X(f"{value}:Q", title=value_title),
-        "tooltip": [
-            alt.Tooltip(f"{category}:N", title=category_title),
-            alt.Tooltip(f"{value}:Q", title=value_title, format=","),
-        ],
-    }
-    if color:
-        encoding["color"] = alt.Color(f"{color}:N", title=color_title)
-        encoding["tooltip"].append(alt.Tooltip(f"{color}:N", title=color_title))
-    return (
-        alt.Chart(frame, description=description)
-        .mark_bar()
-        .encode(**encoding)
-        .properties(
-            title=alt.Title(
-                title, subtitle=[f"Källa: {source}. {caption_status(status)}"], anchor="start"
-            ),
-            width=520,
-        )
-    )
-
-
-def line_chart(
-    frame: pd.DataFrame,
-    x: str,
-    y: str,
-    *,
-    title: str,
-    x_title: str,
-    y_title: str,
-    source: str,
-    description: str,
-) -> alt.Chart:
-    status = combined_status(frame["status"])
-    return (
-        alt.Chart(frame, description=description)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X(f"{x}:O", title=x_title),
-            y=alt.Y(f"{y}:Q", title=y_title),
-            tooltip=[alt.Tooltip(f"{x}:O", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title)],
-        )
-        .properties(
-            title=alt.Title(
-                title, subtitle=[f"Källa: {source}. {caption_status(status)}"], anchor="start"
-            ),
-            width=520,
-        )
-    )

@@ -246,15 +246,6 @@ def run(
     return report
 
 
-SECTION_TITLES = {
-    "reception": "Mottagande",
-    "minors": "Ensamkommande barn",
-    "tia": "TIA",
-    "s37a": "§37a",
-    "so": "Samhällsorientering",
-}
-
-
 def write_toc(data: Dataset, out_dir: Path) -> Path:
     """The book's table of contents over every executed page present, Riket first, then the
     counties in SCB order; each geography gets a short landing page."""
@@ -266,7 +257,7 @@ def write_toc(data: Dataset, out_dir: Path) -> Path:
             continue
         landing = out_dir / geo.code / "index.md"
         title = "Riket 2024" if geo.is_national else geo.name
-        links = "\n".join(f"- {SECTION_TITLES[s]}" for s in pages)
+        links = "\n".join(f"- {sections.TITLES[s]}" for s in pages)
         landing.write_text(f"# {title}\n\nAvsnitt:\n\n{links}\n", encoding="utf-8")
         chapter = {
             "file": landing.relative_to(book_root).with_suffix("").as_posix(),

@@ -18,6 +18,14 @@ SECTIONS = {
     "so": so,
 }
 
+TITLES = {
+    "reception": "Mottagande",
+    "minors": "Ensamkommande barn",
+    "tia": "TIA",
+    "s37a": "§37a",
+    "so": "Samhällsorientering",
+}
+
 # Figures of the summary that no table can compute: they are stated, not counted.
 NOT_COMPUTABLE = {
     "asylum_seekers_total": "no table of 2024 asylum applications (the series ends 2017-05)",

@@ -1,0 +1,132 @@
+"""Altair charts for the book: Swedish titles and numbers, source and status on every chart, a
+description for screen readers, and drawn with no network.
+
+Altair's default HTML loads vega from a CDN. Here the renderer's HTML only calls
+`window.vegaEmbed`; the page loads the vega bundle once from a local file (`vega_bundle`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+
+import altair as alt
+import pandas as pd
+
+from lansbok.figures import OFFICIAL, combined_status
+
+STATUS_SV = {OFFICIAL: "officiell statistik", "sample": "exempeldata (inte officiell statistik)"}
+BUNDLE_NAME = "lansbok-vega.js"
+# d3-format locale for Swedish: decimal comma, space between thousands.
+SV_FORMAT_LOCALE = {
+    "decimal": ",",
+    "thousands": "\u00a0",
+    "grouping": [3],
+    "currency": ["", "\u00a0kr"],
+    "minus": "\u2212",
+    "percent": "\u00a0%",
+}
+
+
+def vega_bundle() -> str:
+    """vega, vega-lite and vega-embed in one script that sets window.vegaEmbed. Wrapped in a
+    function, so that its top-level names do not collide with other scripts on the page."""
+    import vl_convert
+
+    return "(function(){\n" + vl_convert.javascript_bundle() + "\n})();\n"
+
+
+def offline_html(spec: dict, **_metadata) -> dict:
+    """Altair renderer: a container and a call to the locally loaded vegaEmbed."""
+    # "</" would end the script element early: escape it inside the JSON.
+    text = json.dumps(spec, sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
+    chart_id = "chart-" + hashlib.sha1(text.encode()).hexdigest()[:12]
+    label = spec.get("description", "Diagram")
+    options = {"actions": False, "renderer": "svg", "formatLocale": SV_FORMAT_LOCALE}
+    markup = (
+        f'<div class="lansbok-chart" id="{chart_id}" role="figure" '
+        f'aria-label="{html.escape(label, quote=True)}"></div>\n'
+        f"<script>window.vegaEmbed({json.dumps('#' + chart_id)}, {text}, "
+        f"{json.dumps(options)}).catch(console.error);</script>"
+    )
+    return {"text/html": markup}
+
+
+def enable_offline_renderer() -> None:
+    alt.renderers.register("lansbok", offline_html)
+    alt.renderers.enable("lansbok")
+
+
+def caption_status(status: str) -> str:
+    return f"Status: {STATUS_SV[status]}."
+
+
+def bar_chart(
+    frame: pd.DataFrame,
+    category: str,
+    value: str,
+    *,
+    title: str,
+    category_title: str,
+    value_title: str,
+    source: str,
+    description: str,
+    color: str | None = None,
+    color_title: str | None = None,
+    highlight: str | None = None,
+) -> alt.Chart:
+    """Horizontal bars, largest first, with a Swedish title, source and status as subtitle, and
+    a description for screen readers."""
+    status = combined_status(frame["status"])
+    encoding = {
+        "y": alt.Y(f"{category}:N", sort="-x", title=category_title),
+        "x": alt.X(f"{value}:Q", title=value_title),
+        "tooltip": [
+            alt.Tooltip(f"{category}:N", title=category_title),
+            alt.Tooltip(f"{value}:Q", title=value_title, format=","),
+        ],
+    }
+    if color:
+        encoding["color"] = alt.Color(f"{color}:N", title=color_title)
+        encoding["tooltip"].append(alt.Tooltip(f"{color}:N", title=color_title))
+    return (
+        alt.Chart(frame, description=description)
+        .mark_bar()
+        .encode(**encoding)
+        .properties(
+            title=alt.Title(
+                title, subtitle=[f"Källa: {source}. {caption_status(status)}"], anchor="start"
+            ),
+            width=520,
+        )
+    )
+
+
+def line_chart(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    source: str,
+    description: str,
+) -> alt.Chart:
+    status = combined_status(frame["status"])
+    return (
+        alt.Chart(frame, description=description)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{x}:O", title=x_title),
+            y=alt.Y(f"{y}:Q", title=y_title),
+            tooltip=[alt.Tooltip(f"{x}:O", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title)],
+        )
+        .properties(
+            title=alt.Title(
+                title, subtitle=[f"Källa: {source}. {caption_status(status)}"], anchor="start"
+            ),
+            width=520,
+        )
+    )

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv build validate figures sample notebooks test lint format clean
+.PHONY: help venv build book validate figures sample notebooks test lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ venv: $(STAMP) ## Create the virtual environment and install the pinned requirem
 
 build: validate ## Validate the data and compute the national figures with the reconciliation
 	$(BIN)/lansbok figures --lan SE --format table
+
+book: validate ## Run every notebook (cached) and build the book into _build/html
+	$(BIN)/lansbok book
 
 validate: $(STAMP) ## Validate data/ against data/datapackage.json
 	$(BIN)/lansbok validate
@@ -48,4 +51,4 @@ format: $(STAMP) ## Format the code
 	$(BIN)/ruff check --fix src tests scripts
 
 clean: ## Remove the virtual environment and build products
-	rm -rf $(VENV) _build generated _toc.yml .pytest_cache .ruff_cache
+	rm -rf $(VENV) _build generated _toc.yml _static/lansbok-vega.js .pytest_cache .ruff_cache

@@ -74,13 +74,13 @@ def bar_chart(
     description: str,
     color: str | None = None,
     color_title: str | None = None,
-    highlight: str | None = None,
+    sort: list[str] | None = None,
 ) -> alt.Chart:
-    """Horizontal bars, largest first, with a Swedish title, source and status as subtitle, and
-    a description for screen readers."""
+    """Horizontal bars, largest first (or in the order `sort` gives), with a Swedish title,
+    source and status as subtitle, and a description for screen readers."""
     status = combined_status(frame["status"])
     encoding = {
-        "y": alt.Y(f"{category}:N", sort="-x", title=category_title),
+        "y": alt.Y(f"{category}:N", sort=sort or "-x", title=category_title),
         "x": alt.X(f"{value}:Q", title=value_title),
         "tooltip": [
             alt.Tooltip(f"{category}:N", title=category_title),
@@ -128,5 +128,82 @@ def line_chart(
                 title, subtitle=[f"Källa: {source}. {caption_status(status)}"], anchor="start"
             ),
             width=520,
+        )
+    )
+
+
+def county_map_and_ranking(
+    frame: pd.DataFrame, outlines: dict, *, source: str, description: str
+) -> alt.HConcatChart:
+    """A choropleth of Sweden's counties beside a ranking, for one indicator at a time (picked
+    in a list), with one county that can be picked to highlight in both.
+
+    frame: one row per county and indicator (county_code, county, indicator_id, indicator,
+    value, status), as lansbok.comparisons.county_indicators gives."""
+    status = combined_status(frame["status"])
+    wide = frame.pivot_table(
+        index=["county_code", "county"], columns="indicator_id", values="value"
+    ).reset_index()
+    labels = frame.drop_duplicates("indicator_id").set_index("indicator_id")["indicator"]
+    ids = list(labels.index)
+    indicator = alt.param(
+        name="indikator",
+        value=ids[0],
+        bind=alt.binding_select(options=ids, labels=list(labels), name="Indikator: "),
+    )
+    county = alt.param(
+        name="markerat",
+        value="",
+        bind=alt.binding_select(
+            options=["", *wide["county_code"]],
+            labels=["(inget)", *wide["county"]],
+            name="Markera län: ",
+        ),
+    )
+    value = alt.Tooltip("value:Q", title="Värde", format=",.1~f")
+    county_map = (
+        alt.Chart(alt.Data(values=outlines["features"]))
+        .mark_geoshape()
+        .transform_lookup(
+            lookup="properties.county_code",
+            from_=alt.LookupData(wide, "county_code", ["county", *ids]),
+        )
+        .transform_calculate(value="datum[indikator]")
+        .encode(
+            color=alt.Color("value:Q", title="Värde", scale=alt.Scale(scheme="blues")),
+            stroke=alt.condition(
+                "datum.properties.county_code == markerat", alt.value("#d62728"), alt.value("#fff")
+            ),
+            strokeWidth=alt.condition(
+                "datum.properties.county_code == markerat", alt.value(3), alt.value(0.5)
+            ),
+            tooltip=[alt.Tooltip("county:N", title="Län"), value],
+        )
+        .project(type="mercator")
+        .properties(width=260, height=520)
+    )
+    ranking = (
+        alt.Chart(wide)
+        .transform_calculate(value="datum[indikator]")
+        .mark_bar()
+        .encode(
+            y=alt.Y("county:N", sort="-x", title="Län"),
+            x=alt.X("value:Q", title="Värde för vald indikator"),
+            color=alt.condition(
+                "datum.county_code == markerat", alt.value("#d62728"), alt.value("#4c78a8")
+            ),
+            tooltip=[alt.Tooltip("county:N", title="Län"), value],
+        )
+        .properties(width=280, height=520)
+    )
+    return (
+        alt.hconcat(county_map, ranking, description=description)
+        .add_params(indicator, county)
+        .properties(
+            title=alt.Title(
+                "Länen jämförda",
+                subtitle=[f"Källa: {source}. {caption_status(status)}"],
+                anchor="start",
+            )
         )
     )

@@ -200,6 +200,26 @@ def run_notebooks(
             typer.echo(f"wrote {len(pages)} pages for {geo.name} to {target / 'index.html'}")
 
 
+@app.command()
+def book(
+    jobs: Annotated[int | None, typer.Option("--jobs", help="Parallel kernels.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Execute every page again.")] = False,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Validate, execute every page (cached), and build the book strictly into _build/html."""
+    from lansbok.book import BuildError, build
+
+    try:
+        index = build(data_dir=data_dir, jobs=jobs, force=force)
+    except DataError as error:
+        _fail(error)
+    except BuildError as error:
+        typer.echo(f"error: {error}", err=True)
+        typer.echo("The previous _build/html, if any, is left as it was.", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"The book is built: {index}")
+
+
 @import_app.command("kommunmottagna")
 def import_kommunmottagna(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],

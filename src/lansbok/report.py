@@ -12,7 +12,7 @@ import pandas as pd
 
 from lansbok import charts
 from lansbok.charts import caption_status
-from lansbok.data import DEFAULT_DATA_DIR, Dataset, load
+from lansbok.data import DEFAULT_DATA_DIR, Dataset, atomic_write, load
 from lansbok.figures import OFFICIAL, Figure, combined_status
 from lansbok.geography import RIKET, Geography, resolve
 
@@ -88,10 +88,13 @@ class Page:
         return f" ({part}\u00a0% av riket, där antalet var {sv_figure(national)})"
 
     def notice(self, figures: dict[str, Figure]) -> None:
+        self.notice_statuses(f.status for f in figures.values())
+
+    def notice_statuses(self, statuses) -> None:
         """A visible banner when anything on the page is sample data."""
         from IPython.display import HTML, display
 
-        if combined_status(f.status for f in figures.values()) != OFFICIAL:
+        if combined_status(statuses) != OFFICIAL:
             display(
                 HTML(
                     '<div class="admonition warning lansbok-sample" role="note">'
@@ -101,6 +104,11 @@ class Page:
                     "fördelningen är påhittad och är inte officiell statistik.</p></div>"
                 )
             )
+
+    def download(self, frame: pd.DataFrame, filename: str) -> None:
+        """Write the table behind a chart as CSV beside the page (the page links to it); the
+        status column travels with the data."""
+        atomic_write(Path(filename).resolve(), frame.to_csv(index=False, lineterminator="\n"))
 
     def table(self, frame: pd.DataFrame, columns: dict[str, str], caption: str):
         """A compact table with Swedish headings, Swedish numbers and a source/status caption."""

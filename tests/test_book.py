@@ -1,0 +1,228 @@
+"""The book, built once from the shipped data, checked in a real headless Chromium."""
+
+import ast
+import json
+import shutil
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from urllib.request import urlopen
+
+import pytest
+import yaml
+from browser import ALL_CHARTS_DRAWN, chromium, open_page
+
+from lansbok.book import BuildError, build
+from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, load
+from lansbok.geography import RIKET, resolve
+from lansbok.sections import SECTIONS
+
+COUNTIES = load(DEFAULT_DATA_DIR).table("counties")
+CODES = list(COUNTIES["county_code"])
+CHECKED_COUNTIES = ["01", "09", "12", "14", "23", "25"]  # in the browser, every section page
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # a browser that closes a connection early is not a test failure
+
+
+@pytest.fixture(scope="session")
+def site():
+    """Build the book (cached notebooks are reused) and serve _build/html on localhost."""
+    index = build(progress=False)
+    server = QuietServer(("127.0.0.1", 0), partial(QuietHandler, directory=index.parent))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with chromium() as instance:
+        yield instance
+
+
+def test_toc_has_every_county_and_section(site):
+    toc = yaml.safe_load((PROJECT_ROOT / "_toc.yml").read_text())
+    files = {c["file"] for part in toc["parts"] for c in part["chapters"]}
+    files |= {
+        s["file"] for part in toc["parts"] for c in part["chapters"] for s in c.get("sections", [])
+    }
+    for code in ["SE", *CODES]:
+        assert f"generated/{code}/index" in files
+        for section in SECTIONS:
+            assert f"generated/{code}/{section}" in files
+    assert {"generated/SE/avstamning", "generated/SE/comparisons", "chapters/ordlista"} <= files
+    assert [p["caption"] for p in toc["parts"]] == [
+        "Riket 2024",
+        "Länen",
+        "Jämförelser",
+        "Om data och metod",
+    ]
+
+
+def glued(path):
+    notebook = json.loads(path.read_text())
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            if output.get("metadata", {}).get("scrapbook", {}).get("name") == "figures":
+                return ast.literal_eval(output["data"]["application/papermill.record/text/plain"])
+    raise AssertionError(f"no glued figures in {path}")
+
+
+def test_every_page_executed_cleanly(site):
+    for code in ["SE", *CODES]:
+        for section in SECTIONS:
+            notebook = json.loads(
+                (PROJECT_ROOT / "generated" / code / f"{section}.ipynb").read_text()
+            )
+            outputs = [o for c in notebook["cells"] for o in c.get("outputs", [])]
+            assert not [o for o in outputs if o["output_type"] == "error"], (code, section)
+            assert notebook["metadata"]["lansbok"]["lan"] == code
+
+
+def test_riket_glue_equals_the_summary(site):
+    figures = {}
+    for section in SECTIONS:
+        figures.update(glued(PROJECT_ROOT / "generated" / "SE" / f"{section}.ipynb"))
+    assert figures["newly_arrived_received_by_municipalities"]["value"] == 32866
+    assert round(figures["newly_arrived_share_women"]["value"]) == 58
+    assert round(figures["newly_arrived_share_ukrainian"]["value"]) == 83
+    assert figures["newly_arrived_share_children"]["value"] < 30
+    assert figures["uam_assignments_total"]["value"] == 497
+    assert figures["uam_assignment_municipalities"]["value"] == 183
+    assert round(figures["uam_assignments_share_anknytning"]["value"]) == 72
+    assert figures["est_participants_women"]["value"] == 6731
+    assert figures["tp_enrolled_valid_permit"]["value"] == 17505
+    assert round(figures["so_survey_response_rate"]["value"]) == 90
+    assert all(f["status"] == "sample" for f in figures.values())
+
+
+def section_pages():
+    return [f"generated/{code}/{s}.html" for code in ["SE", *CHECKED_COUNTIES] for s in SECTIONS]
+
+
+def test_every_chart_draws_with_no_error_and_no_foreign_request(site, browser):
+    pages = [*section_pages(), "generated/SE/comparisons.html"]
+    for path in pages:
+        page, visit = open_page(browser, site + path)
+        page.wait_for_function(ALL_CHARTS_DRAWN, timeout=30_000)
+        assert page.locator(".lansbok-chart").count() >= 1, path
+        assert visit.errors == [], (path, visit.errors)
+        assert visit.blocked == [], (path, visit.blocked)
+        page.close()
+
+
+def test_other_pages_make_no_foreign_request(site, browser):
+    for path in [
+        "index.html",
+        "chapters/index.html",
+        "chapters/data.html",
+        "chapters/metod.html",
+        "chapters/kor-for-ditt-lan.html",
+        "chapters/ordlista.html",
+        "generated/SE/avstamning.html",
+        "search.html?q=TIA",
+    ]:
+        page, visit = open_page(browser, site + path)
+        page.wait_for_load_state("networkidle")
+        assert visit.errors == [] and visit.blocked == [], (path, visit.errors, visit.blocked)
+        page.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("ensamkommande", "generated/SE/minors.html"),
+        ("samhällsorientering", "generated/SE/so.html"),
+        ("Gotland", "generated/09/"),
+    ],
+)
+def test_search(site, browser, query, expected):
+    page, visit = open_page(browser, f"{site}search.html?q={query}")
+    # Sphinx shows results one by one; it stops its progress pulse when all are shown.
+    page.wait_for_function(
+        "() => typeof Search !== 'undefined' && Search._pulse_status === -1"
+        " && document.querySelectorAll('#search-results ul.search li a').length > 0",
+        timeout=30_000,
+    )
+    links = page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")
+    assert any(expected in link for link in links), links
+    assert visit.errors == [] and visit.blocked == []
+    page.close()
+
+
+def test_county_pages_name_their_county(site, browser):
+    for code in CODES:
+        name = resolve(code, COUNTIES).name
+        for section in SECTIONS:
+            html = (PROJECT_ROOT / "_build/html/generated" / code / f"{section}.html").read_text()
+            title = html.split("<title>")[1].split("</title>")[0]
+            assert name in title, (code, section, title)
+
+
+def test_status_table_links_resolve(site, browser):
+    page, _visit = open_page(browser, site + "chapters/index.html")
+    links = page.eval_on_selector_all("table a", "as => as.map(a => a.href)")
+    assert len(links) == 22 * len(SECTIONS)
+    for link in links:
+        with urlopen(link) as response:
+            assert response.status == 200, link
+    texts = page.eval_on_selector_all("table a", "as => as.map(a => a.textContent)")
+    assert set(texts) == {"exempeldata"}
+    page.close()
+
+
+def test_downloads(site):
+    html = (PROJECT_ROOT / "_build/html/generated/12/reception.html").read_text()
+    assert ".csv" in html and "download" in html
+    data_page = (PROJECT_ROOT / "_build/html/chapters/data.html").read_text()
+    assert "lansbok-data.zip" in data_page
+
+
+def copy_book_source(target):
+    for name in ("_config.yml", "chapters", "notebooks"):
+        source = PROJECT_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name)
+        else:
+            shutil.copy(source, target / name)
+
+
+def test_the_build_fails_when_a_notebook_raises(tmp_path):
+    copy_book_source(tmp_path)
+    template = tmp_path / "notebooks" / "so.ipynb"
+    notebook = json.loads(template.read_text())
+    notebook["cells"].append(
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": 'if lan == "09":\n    raise RuntimeError("trasig")',
+        }
+    )
+    template.write_text(json.dumps(notebook))
+    gotland = resolve("09", COUNTIES)
+    with pytest.raises(BuildError, match=r"Gotlands län \(09\) / so"):
+        build(root=tmp_path, geographies=[RIKET, gotland], progress=False)
+    assert not (tmp_path / "_build" / "html").exists()
+
+
+def test_a_failed_sphinx_build_keeps_the_previous_site(tmp_path):
+    copy_book_source(tmp_path)
+    gotland = resolve("09", COUNTIES)
+    index = build(root=tmp_path, geographies=[RIKET, gotland], progress=False)
+    before = index.read_bytes()
+    chapter = tmp_path / "chapters" / "metod.md"
+    chapter.write_text(chapter.read_text() + "\nSe {doc}`/finns/inte`.\n")
+    with pytest.raises(BuildError, match="finns/inte"):
+        build(root=tmp_path, geographies=[RIKET, gotland], progress=False)
+    assert index.read_bytes() == before

@@ -14,6 +14,15 @@ def dataset():
     return load(DEFAULT_DATA_DIR, check=True)
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (Playwright's sync API allows one at a time)."""
+    from browser import chromium
+
+    with chromium() as instance:
+        yield instance
+
+
 @pytest.fixture
 def data_copy(tmp_path) -> Path:
     """A private copy of the shipped data directory, free to break."""

@@ -10,7 +10,7 @@ from urllib.request import urlopen
 
 import pytest
 import yaml
-from browser import ALL_CHARTS_DRAWN, chromium, open_page
+from browser import ALL_CHARTS_DRAWN, open_page
 
 from lansbok.book import BuildError, build
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, load
@@ -41,12 +41,6 @@ def site():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with chromium() as instance:
-        yield instance
 
 
 def test_toc_has_every_county_and_section(site):

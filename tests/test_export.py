@@ -1,6 +1,6 @@
 """Standalone HTML pages for one county: they open with no network and draw their charts."""
 
-from browser import ALL_CHARTS_DRAWN, chromium, open_page
+from browser import ALL_CHARTS_DRAWN, open_page
 from typer.testing import CliRunner
 
 from lansbok.cli import app
@@ -8,7 +8,7 @@ from lansbok.cli import app
 runner = CliRunner()
 
 
-def test_html_pages_for_a_county_draw_offline(tmp_path):
+def test_html_pages_for_a_county_draw_offline(tmp_path, browser):
     target = tmp_path / "skane"
     args = [
         "run",
@@ -28,15 +28,18 @@ def test_html_pages_for_a_county_draw_offline(tmp_path):
     assert sorted(p.name for p in target.iterdir()) == [
         "index.html",
         "lansbok-vega.js",
+        "reception.csv",
         "reception.html",
+        "tia.csv",
         "tia.html",
     ]
     text = (target / "reception.html").read_text()
     assert "<title>Mottagande av nyanlända – Skåne län</title>" in text
-    assert "{glue:text}" not in text and "Exempeldata" in text
-    with chromium() as browser:
-        for name in ("reception.html", "tia.html"):
-            page, visit = open_page(browser, (target / name).as_uri())
-            page.wait_for_function(ALL_CHARTS_DRAWN, timeout=20_000)
-            assert page.locator(".lansbok-chart").count() >= 2
-            assert visit.errors == [] and visit.blocked == []
+    assert "{glue:text}" not in text and "{term}" not in text and "Exempeldata" in text
+    assert '<a href="reception.csv">' in text
+    for name in ("reception.html", "tia.html"):
+        page, visit = open_page(browser, (target / name).as_uri())
+        page.wait_for_function(ALL_CHARTS_DRAWN, timeout=20_000)
+        assert page.locator(".lansbok-chart").count() >= 2
+        assert visit.errors == [] and visit.blocked == []
+        page.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -18,6 +19,9 @@ from lansbok.data import atomic_write
 from lansbok.sections import TITLES
 
 GLUE = re.compile(r"\{glue:text\}`([^`]+)`")
+# MyST roles the book resolves and a standalone page shows as plain text or a plain link.
+DOWNLOAD = re.compile(r"\{download\}`([^`<]+?)\s*<([^>`]+)>`")
+TERM = re.compile(r"\{term\}`([^`<]+?)(?:\s*<[^>`]+>)?`")
 RECORD = "application/papermill.record/text/plain"
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem;
@@ -52,6 +56,7 @@ def notebook_html(path: Path, nav: str = "") -> tuple[str, str]:
             continue
         if cell.cell_type == "markdown":
             source = GLUE.sub(lambda m: glued.get(m.group(1), "uppgift saknas"), cell.source)
+            source = TERM.sub(r"\1", DOWNLOAD.sub(r"[\1](\2)", source))
             if source.startswith("# ") and title == path.stem:
                 title = source.splitlines()[0][2:].strip()
             parts.append(markdown.render(source))
@@ -83,6 +88,8 @@ def write_site(notebooks: list[Path], target: Path) -> list[Path]:
     )
     written, links = [], []
     for path in notebooks:
+        for download in path.parent.glob(f"{path.stem}.csv"):
+            shutil.copy(download, target / download.name)
         title, page = notebook_html(path, nav='<a href="index.html">Innehåll</a> ' + nav)
         out = target / f"{path.stem}.html"
         atomic_write(out, page)

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv build book validate figures sample notebooks test lint format clean
+.PHONY: help venv build book bench validate figures sample notebooks test lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ build: validate ## Validate the data and compute the national figures with the r
 book: validate ## Run every notebook (cached) and build the book into _build/html
 	$(BIN)/lansbok book
 
+bench: $(STAMP) ## Benchmark naive vs lansbok builds side by side (about 15 minutes)
+	$(BIN)/python benchmarks/bench.py
+
 validate: $(STAMP) ## Validate data/ against data/datapackage.json
 	$(BIN)/lansbok validate
 
@@ -39,16 +42,16 @@ notebooks: validate ## Execute every section notebook for Riket and the 21 count
 	$(BIN)/lansbok run --all
 
 test: $(STAMP) ## Run lint and the test suite
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff format --check src tests scripts benchmarks
 	$(BIN)/pytest
 
 lint: $(STAMP) ## Lint only
-	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff check src tests scripts benchmarks
 
 format: $(STAMP) ## Format the code
-	$(BIN)/ruff format src tests scripts
-	$(BIN)/ruff check --fix src tests scripts
+	$(BIN)/ruff format src tests scripts benchmarks
+	$(BIN)/ruff check --fix src tests scripts benchmarks
 
 clean: ## Remove the virtual environment and build products
 	rm -rf $(VENV) _build generated _toc.yml _static/lansbok-vega.js .pytest_cache .ruff_cache

@@ -35,7 +35,7 @@ class QuietServer(ThreadingHTTPServer):
 @pytest.fixture(scope="session")
 def site():
     """Build the book (cached notebooks are reused) and serve _build/html on localhost."""
-    index = build(progress=False)
+    index = build(progress=False).index
     server = QuietServer(("127.0.0.1", 0), partial(QuietHandler, directory=index.parent))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -213,7 +213,7 @@ def test_the_build_fails_when_a_notebook_raises(tmp_path):
 def test_a_failed_sphinx_build_keeps_the_previous_site(tmp_path):
     copy_book_source(tmp_path)
     gotland = resolve("09", COUNTIES)
-    index = build(root=tmp_path, geographies=[RIKET, gotland], progress=False)
+    index = build(root=tmp_path, geographies=[RIKET, gotland], progress=False).index
     before = index.read_bytes()
     chapter = tmp_path / "chapters" / "metod.md"
     chapter.write_text(chapter.read_text() + "\nSe {doc}`/finns/inte`.\n")

@@ -7,10 +7,13 @@ build never destroys a good one.
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from lansbok import sections
@@ -25,7 +28,7 @@ from lansbok.data import (
 from lansbok.figures import OFFICIAL
 from lansbok.geography import RIKET, Geography
 from lansbok.report import sv_number
-from lansbok.run import OUTPUT_DIR, all_geographies, output_path, run
+from lansbok.run import OUTPUT_DIR, Report, all_geographies, output_path, run
 from lansbok.toc import RECONCILIATION, write_toc
 
 STATUS_SV = {OFFICIAL: "officiell", "sample": "exempeldata", None: "saknas"}
@@ -39,6 +42,14 @@ KIND_SV = {
 
 class BuildError(Exception):
     pass
+
+
+@dataclass
+class BuildResult:
+    index: Path  # _build/html/index.html
+    report: Report  # what the runner executed and reused
+    execute_seconds: float
+    sphinx_seconds: float
 
 
 def page_status(data: Dataset, out_dir: Path) -> str:
@@ -119,13 +130,15 @@ def sample_method(data: Dataset) -> str:
     return "\n\n".join(sorted(methods)) + "\n"
 
 
-def data_zip(data_dir: Path, target: Path) -> None:
-    tmp = target.with_suffix(".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+def data_zip(data_dir: Path) -> bytes:
+    """The data package as a zip, byte for byte the same for the same files."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(data_dir.iterdir()):
             if path.suffix in {".csv", ".json"}:
-                archive.write(path, f"lansbok-data/{path.name}")
-    tmp.replace(target)
+                info = zipfile.ZipInfo(f"lansbok-data/{path.name}", date_time=(2024, 1, 1, 0, 0, 0))
+                archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
 
 
 def write_generated(data: Dataset, data_dir: Path, out_dir: Path, root: Path) -> None:
@@ -133,12 +146,9 @@ def write_generated(data: Dataset, data_dir: Path, out_dir: Path, root: Path) ->
     atomic_write(out_dir / "status.md", page_status(data, out_dir))
     atomic_write(out_dir / "katalog.md", catalogue(data))
     atomic_write(out_dir / "metod.md", sample_method(data))
-    data_zip(data_dir, out_dir / "lansbok-data.zip")
+    atomic_write(out_dir / "lansbok-data.zip", data_zip(data_dir))
     (root / "_static").mkdir(exist_ok=True)
-    bundle = root / "_static" / BUNDLE_NAME
-    text = vega_bundle()
-    if not bundle.exists() or bundle.read_text(encoding="utf-8") != text:
-        atomic_write(bundle, text)
+    atomic_write(root / "_static" / BUNDLE_NAME, vega_bundle())
     write_toc(data, out_dir)
 
 
@@ -181,11 +191,12 @@ def build(
     jobs: int | None = None,
     force: bool = False,
     progress: bool = True,
-) -> Path:
+) -> BuildResult:
     """Validate, execute every page (cached), write the generated pages and build the book.
     `geographies` (default: Riket and every county) narrows the book, for tests."""
     data = load(data_dir, check=True)
     out_dir = root / OUTPUT_DIR.name
+    started = time.perf_counter()
     report = run(
         geographies or all_geographies(data),
         data_dir=data_dir,
@@ -198,5 +209,7 @@ def build(
     if not report.ok:
         failed = "\n\n".join(f"{job.label}:\n{message}" for job, message in report.failures)
         raise BuildError(f"{len(report.failures)} notebook(s) failed:\n\n{failed}")
+    executed = time.perf_counter()
     write_generated(data, data_dir, out_dir, root)
-    return sphinx_build(root)
+    index = sphinx_build(root)
+    return BuildResult(index, report, executed - started, time.perf_counter() - executed)

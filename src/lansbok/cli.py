@@ -210,14 +210,19 @@ def book(
     from lansbok.book import BuildError, build
 
     try:
-        index = build(data_dir=data_dir, jobs=jobs, force=force)
+        result = build(data_dir=data_dir, jobs=jobs, force=force)
     except DataError as error:
         _fail(error)
     except BuildError as error:
         typer.echo(f"error: {error}", err=True)
         typer.echo("The previous _build/html, if any, is left as it was.", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"The book is built: {index}")
+    report = result.report
+    typer.echo(
+        f"executed {len(report.executed)} notebooks, reused {len(report.reused)} "
+        f"({result.execute_seconds:.1f} s); Sphinx {result.sphinx_seconds:.1f} s"
+    )
+    typer.echo(f"The book is built: {result.index}")
 
 
 @import_app.command("kommunmottagna")

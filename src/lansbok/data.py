@@ -213,13 +213,17 @@ def _check_total(dataset: Dataset, name: str, rule: dict[str, Any]) -> list[Prob
     return problems
 
 
-def atomic_write(target: Path, text: str) -> None:
+def atomic_write(target: Path, text: str | bytes) -> None:
     """Write beside the target and rename: a reader never sees half a file, and a failure
-    leaves the old file in place."""
+    leaves the old file in place. Identical content is not rewritten, so that incremental
+    builds see the file as unchanged."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if target.exists() and target.read_bytes() == data:
+        return
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; these are not
         os.replace(tmp, target)
     except BaseException:

@@ -72,9 +72,17 @@ def _hash_frame(frame: pd.DataFrame) -> bytes:
     return pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
 
 
+# Modules that drive builds and never run inside a page's kernel: editing them re-executes nothing.
+DRIVER_MODULES = {"run", "book", "cli", "export", "importers", "sample", "toc"}
+
+
 def code_fingerprint() -> str:
+    """The lansbok code a page can run."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.rglob("*.py")):
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        if path.parent == package and path.stem in DRIVER_MODULES:
+            continue
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -1,0 +1,356 @@
+"""Benchmark: the naive papermill + jupyter-book pipeline against lansbok's, side by side.
+
+Run with `make bench`. Everything is measured in this one run, on this machine, in a scratch
+folder (the project's own generated/ and _build/ are not touched):
+
+  (a) naive: the papermill command line, sequentially, for every (geography, page), then one
+      `jupyter-book build`;
+  (b) lansbok cold build (empty cache, fresh output folder) of the same book;
+  (c) lansbok rebuild with nothing changed;
+  (d) lansbok rebuild after one county's data changed;
+  (e) `lansbok run --lan 12`, cold and warm (median of 3);
+  scaling: the sections for 1, 6, 11 and 22 geographies, seconds per notebook;
+  the built site's size, the largest section page, and the time until every chart of a county
+  page has drawn in headless Chromium (median of 5).
+
+Wall time, notebooks executed and peak memory (resident set of the whole process tree, sampled
+every 50 ms) are printed as a table and written to benchmarks/results.json and
+docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import psutil
+
+from lansbok.book import build, sphinx_build, write_generated
+from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, load
+from lansbok.geography import resolve
+from lansbok.run import NATIONAL_ONLY, PAGES, all_geographies, output_path, parameters, run
+
+HERE = Path(__file__).parent
+BIN = Path(sys.executable).parent
+COUNTY = "12"  # Skåne: the county whose data changes in (d) and that (e) runs
+
+
+class PeakMemory:
+    """Peak resident memory of this process and all its descendants, sampled in a thread."""
+
+    def __init__(self, interval: float = 0.05):
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for process in [me, *me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):  # a process that just ended
+                    total += process.memory_info().rss
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def measure(label: str, fn: Callable[[], int], repeat: int = 1) -> dict:
+    """Run fn (which returns the number of notebooks it executed) `repeat` times; median wall
+    time, and the peak memory over all runs."""
+    times, executed = [], None
+    with PeakMemory() as memory:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            executed = fn()
+            times.append(time.perf_counter() - start)
+    row = {
+        "label": label,
+        "seconds": statistics.median(times),
+        "runs": repeat,
+        "all_seconds": times,
+        "executed": executed,
+        "peak_mib": memory.peak / 2**20,
+    }
+    print(
+        f"  {label}: {row['seconds']:.1f} s, {executed} executed, {row['peak_mib']:.0f} MiB",
+        flush=True,
+    )
+    return row
+
+
+def book_source(root: Path) -> Path:
+    root.mkdir(parents=True)
+    for name in ("_config.yml", "chapters", "notebooks"):
+        source = PROJECT_ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / name)
+    return root
+
+
+def jobs_of(data) -> list[tuple]:
+    return [
+        (geo, page)
+        for geo in all_geographies(data)
+        for page in PAGES
+        if geo.is_national or page not in NATIONAL_ONLY
+    ]
+
+
+def naive(root: Path, data_dir: Path, data) -> tuple[dict, dict]:
+    """(a): one papermill process per notebook, one after another; then jupyter-book build."""
+    out = root / "generated"
+
+    def execute() -> int:
+        jobs = jobs_of(data)
+        for geo, page in jobs:
+            target = output_path(out, geo, page)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            params = parameters(geo, data_dir)
+            command = [
+                str(BIN / "papermill"),
+                "--no-progress-bar",
+                "--log-level",
+                "ERROR",
+                str(root / "notebooks" / f"{page}.ipynb"),
+                str(target),
+                "--cwd",
+                str(target.parent),
+            ]
+            for key, value in params.items():
+                command += ["-p", key, str(value)]
+            subprocess.run(command, check=True, capture_output=True)
+        return len(jobs)
+
+    def book() -> int:
+        write_generated(data, data_dir, out, root)
+        sphinx_build(root)
+        return 0
+
+    return measure("(a) naive: papermill CLI, sequential", execute), measure(
+        "(a) naive: jupyter-book build", book
+    )
+
+
+def change_one_county(data_dir: Path) -> None:
+    """Move one of the county's TIA projects to another kind of organisation: the county's rows
+    change, the national totals do not."""
+    path = data_dir / "tia_grants_2024.csv"
+    lines = path.read_text().splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith(f"TIA-{COUNTY}-001,"):
+            cells = line.split(",")
+            cells[2] = "kommun" if cells[2] != "kommun" else "studieförbund"
+            lines[i] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def site_figures(html_dir: Path) -> dict:
+    pages = [p for p in html_dir.glob("generated/*/*.html")]
+    largest = max(pages, key=lambda p: p.stat().st_size)
+    size = sum(p.stat().st_size for p in html_dir.rglob("*") if p.is_file())
+    text = largest.read_text()
+    return {
+        "site_mib": size / 2**20,
+        "largest_page": largest.relative_to(html_dir).as_posix(),
+        "largest_page_kb": largest.stat().st_size / 1000,
+        "bundle_script_tags_on_largest_page": text.count("lansbok-vega.js"),
+    }
+
+
+def time_to_charts(html_dir: Path, page: str, repeat: int = 5) -> float:
+    sys.path.insert(0, str(PROJECT_ROOT / "tests"))
+    from browser import ALL_CHARTS_DRAWN, chromium
+
+    handler = partial(SimpleHTTPRequestHandler, directory=html_dir)
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/{page}"
+    times = []
+    with chromium() as browser:
+        for _ in range(repeat):
+            tab = browser.new_page()
+            start = time.perf_counter()
+            tab.goto(url)
+            tab.wait_for_function(ALL_CHARTS_DRAWN, timeout=30_000)
+            times.append(time.perf_counter() - start)
+            tab.close()
+    server.shutdown()
+    return statistics.median(times)
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="lansbok-bench-"))
+    data_dir = work / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data_dir)
+    data = load(data_dir, check=True)
+    counties = load(data_dir).table("counties")
+    county = resolve(COUNTY, counties)
+    print(f"Scratch folder: {work}", flush=True)
+    rows = {}
+
+    print("(a) naive baseline", flush=True)
+    rows["a_execute"], rows["a_build"] = naive(book_source(work / "naive"), data_dir, data)
+
+    ours = book_source(work / "ours")
+    stages = {}
+
+    def our_build() -> int:
+        result = build(root=ours, data_dir=data_dir, progress=False)
+        stages.setdefault("execute", []).append(result.execute_seconds)
+        stages.setdefault("sphinx", []).append(result.sphinx_seconds)
+        return len(result.report.executed)
+
+    print("(b)-(d) lansbok", flush=True)
+    rows["b_cold"] = measure("(b) lansbok cold build", our_build)
+    rows["b_cold"]["execute_seconds"] = stages["execute"][-1]
+    rows["c_nothing_changed"] = measure("(c) lansbok rebuild, nothing changed", our_build, 3)
+    change_one_county(data_dir)
+    rows["d_one_county_changed"] = measure(
+        f"(d) lansbok rebuild, county {COUNTY} changed", our_build
+    )
+    html_dir = ours / "_build" / "html"
+
+    print("(e) one county", flush=True)
+    counter = iter(range(100))
+
+    def county_cold() -> int:
+        out = work / f"county-cold-{next(counter)}" / "generated"
+        return len(run([county], data_dir=data_dir, out_dir=out, progress=False).executed)
+
+    warm_out = work / "county-warm" / "generated"
+    run([county], data_dir=data_dir, out_dir=warm_out, progress=False)
+    rows["e_county_cold"] = measure(f"(e) lansbok run --lan {COUNTY}, cold", county_cold, 3)
+    rows["e_county_warm"] = measure(
+        f"(e) lansbok run --lan {COUNTY}, warm",
+        lambda: len(run([county], data_dir=data_dir, out_dir=warm_out, progress=False).executed),
+        3,
+    )
+
+    print("scaling", flush=True)
+    geos = all_geographies(data)
+    scaling = []
+    for n in (1, 6, 11, 22):
+        out = work / f"scale-{n}" / "generated"
+        row = measure(
+            f"sections for {n} geographies",
+            lambda out=out, n=n: len(
+                run(
+                    geos[:n], list(PAGES)[:5], data_dir=data_dir, out_dir=out, progress=False
+                ).executed
+            ),
+        )
+        row["seconds_per_notebook"] = row["seconds"] / row["executed"]
+        scaling.append(row)
+
+    site = site_figures(html_dir)
+    site["seconds_until_charts_drawn"] = time_to_charts(
+        html_dir, f"generated/{COUNTY}/reception.html"
+    )
+    a_total = rows["a_execute"]["seconds"] + rows["a_build"]["seconds"]
+    b = rows["b_cold"]["seconds"]
+    ratios = {
+        "b/a execution": rows["b_cold"]["execute_seconds"] / rows["a_execute"]["seconds"],
+        "b/a whole build": b / a_total,
+        "c/b": rows["c_nothing_changed"]["seconds"] / b,
+        "d/b": rows["d_one_county_changed"]["seconds"] / b,
+    }
+    per_notebook = scaling[-1]["seconds_per_notebook"]
+    results = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "machine": {
+            "cores": os.cpu_count(),
+            "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "command": "make bench",
+        "rows": rows,
+        "ratios": ratios,
+        "scaling": scaling,
+        "municipality_build_estimate_seconds": per_notebook * 290 * 5,
+        "site": site,
+    }
+    (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    report = render(results)
+    print("\n" + report)
+    (PROJECT_ROOT / "docs" / "benchmarks.md").write_text(report)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def render(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {results['date']} with `{results['command']}` on {m['cores']} cores, "
+        f"{m['memory_gib']} GiB, Python {m['python']} ({m['platform']}). Wall time is the "
+        "median where a case ran more than once; peak memory is the resident set of the whole "
+        "process tree.",
+        "",
+        "| case | seconds | runs | notebooks executed | peak MiB |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for row in results["rows"].values():
+        lines.append(
+            f"| {row['label']} | {row['seconds']:.1f} | {row['runs']} | {row['executed']} "
+            f"| {row['peak_mib']:.0f} |"
+        )
+    lines += ["", "| ratio | value | target |", "| --- | ---: | --- |"]
+    targets = {
+        "b/a execution": "≤ 0.4",
+        "b/a whole build": "≤ 0.5",
+        "c/b": "(c) ≤ 10 s",
+        "d/b": "≤ 0.15",
+    }
+    for key, value in results["ratios"].items():
+        lines.append(f"| {key} | {value:.2f} | {targets[key]} |")
+    lines += [
+        "",
+        "| geographies | notebooks | seconds | seconds per notebook |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
+    for row, n in zip(results["scaling"], (1, 6, 11, 22), strict=True):
+        lines.append(
+            f"| {n} | {row['executed']} | {row['seconds']:.1f} "
+            f"| {row['seconds_per_notebook']:.2f} |"
+        )
+    site = results["site"]
+    lines += [
+        "",
+        f"A build per municipality (290 × 5 notebooks) would take about "
+        f"{results['municipality_build_estimate_seconds'] / 60:.0f} minutes of execution at the "
+        "22-geography rate.",
+        "",
+        f"Built site: {site['site_mib']:.1f} MiB. Largest section page: {site['largest_page']}, "
+        f"{site['largest_page_kb']:.0f} KB of HTML, with the chart bundle referenced "
+        f"{site['bundle_script_tags_on_largest_page']} time(s) (a script file, not inlined). "
+        f"Time from navigation until every chart of a county page has drawn in headless "
+        f"Chromium: {site['seconds_until_charts_drawn']:.2f} s (median of 5).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

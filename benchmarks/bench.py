@@ -181,9 +181,11 @@ def time_to_charts(html_dir: Path, page: str, repeat: int = 5) -> float:
     sys.path.insert(0, str(PROJECT_ROOT / "tests"))
     from browser import ALL_CHARTS_DRAWN, chromium
 
-    handler = partial(SimpleHTTPRequestHandler, directory=html_dir)
-    handler.log_message = lambda *args: None
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=html_dir))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/{page}"
     times = []

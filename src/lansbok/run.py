@@ -204,6 +204,17 @@ def finish(path: Path, job: Job) -> None:
     nbformat.write(notebook, path)
 
 
+KERNEL_LOG = ".kernels.log"
+
+
+def _send_stderr_to(path: str) -> None:
+    """Worker start: kernels inherit this stderr, so their start-up chatter goes to a log file
+    in the output folder instead of the terminal (failures are still reported by the run)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
 def remove_leftovers(out_dir: Path) -> None:
     """Temporary files of a run that was killed: the next run removes them."""
     for path in out_dir.rglob(f".*{TMP_MARK}*"):
@@ -240,7 +251,11 @@ def run(
             todo.append(job)
     if todo:
         workers = min(jobs or os.cpu_count() or 1, len(todo))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        log = out_dir / KERNEL_LOG
+        log.write_text("")  # this run's kernels only
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_send_stderr_to, initargs=(str(log),)
+        ) as pool:
             futures = {pool.submit(execute, job, data_dir, timeout): job for job in todo}
             bar = tqdm(total=len(todo), desc="Kör notebooks", unit="nb", disable=not progress)
             for future in as_completed(futures):

@@ -136,3 +136,11 @@ def test_an_interrupted_run_is_repaired_by_the_next(tmp_path):
     assert not list(out.rglob(".*.tmp-*"))
     for path in out.rglob("*.ipynb"):
         assert json.loads(path.read_text())["metadata"]["lansbok"]["cache_key"]
+
+
+def test_unknown_section_lists_the_valid_ones(tmp_path):
+    out = tmp_path / "generated"
+    result = runner.invoke(app, ["run", "--lan", "12", "--section", "nope", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "unknown section ['nope']" in result.output and "comparisons" in result.output
+    assert not out.exists()

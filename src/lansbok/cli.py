@@ -162,9 +162,10 @@ def run_notebooks(
             geos = list(dict.fromkeys(resolve(value, counties_table) for value in lan))
         else:
             raise UnknownGeography("give --lan or --all")
-        unknown = sorted(set(section or []) - set(SECTIONS))
+        unknown = sorted(set(section or []) - set(runner.PAGES))
         if unknown:
-            typer.echo(f"error: unknown section {unknown}. Valid: {', '.join(SECTIONS)}", err=True)
+            valid = ", ".join(runner.PAGES)
+            typer.echo(f"error: unknown section {unknown}. Valid: {valid}", err=True)
             raise typer.Exit(2)
         report = runner.run(
             geos,

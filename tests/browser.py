@@ -56,3 +56,14 @@ def open_page(browser, url: str):
     page.route("**/*", guard)
     page.goto(url)
     return page, visit
+
+
+WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def accessibility_violations(page) -> list[tuple[str, str, int]]:
+    """axe-core's WCAG 2.1 A and AA violations on the page: (rule, impact, nodes)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=WCAG_21_AA)
+    return [(v["id"], v["impact"], len(v["nodes"])) for v in results.response["violations"]]

@@ -10,7 +10,7 @@ from urllib.request import urlopen
 
 import pytest
 import yaml
-from browser import ALL_CHARTS_DRAWN, open_page
+from browser import ALL_CHARTS_DRAWN, accessibility_violations, open_page
 
 from lansbok.book import BuildError, build
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, load
@@ -112,6 +112,27 @@ def test_every_chart_draws_with_no_error_and_no_foreign_request(site, browser):
         assert visit.errors == [], (path, visit.errors)
         assert visit.blocked == [], (path, visit.blocked)
         page.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "chapters/index.html",
+        "generated/SE/reception.html",
+        "generated/12/minors.html",
+        "generated/09/so.html",
+        "generated/SE/comparisons.html",
+        "generated/SE/avstamning.html",
+        "chapters/data.html",
+        "chapters/ordlista.html",
+    ],
+)
+def test_pages_meet_wcag_21_aa_by_axe(site, browser, path):
+    page, _visit = open_page(browser, site + path)
+    if path.startswith("generated/") and "avstamning" not in path:
+        page.wait_for_function(ALL_CHARTS_DRAWN, timeout=30_000)
+    assert accessibility_violations(page) == []
+    page.close()
 
 
 def test_other_pages_make_no_foreign_request(site, browser):

@@ -1,6 +1,6 @@
 """Standalone HTML pages for one county: they open with no network and draw their charts."""
 
-from browser import ALL_CHARTS_DRAWN, open_page
+from browser import ALL_CHARTS_DRAWN, accessibility_violations, open_page
 from typer.testing import CliRunner
 
 from lansbok.cli import app
@@ -42,4 +42,5 @@ def test_html_pages_for_a_county_draw_offline(tmp_path, browser):
         page.wait_for_function(ALL_CHARTS_DRAWN, timeout=20_000)
         assert page.locator(".lansbok-chart").count() >= 2
         assert visit.errors == [] and visit.blocked == []
+        assert accessibility_violations(page) == []
         page.close()

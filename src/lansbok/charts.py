@@ -62,6 +62,11 @@ def caption_status(status: str) -> str:
     return f"Status: {STATUS_SV[status]}."
 
 
+def _title(text: str, source: str, status: str) -> alt.Title:
+    """Every chart's title, with its source and status as the subtitle."""
+    return alt.Title(text, subtitle=[f"Källa: {source}. {caption_status(status)}"], anchor="start")
+
+
 def bar_chart(
     frame: pd.DataFrame,
     category: str,
@@ -95,9 +100,7 @@ def bar_chart(
         .mark_bar()
         .encode(**encoding)
         .properties(
-            title=alt.Title(
-                title, subtitle=[f"Källa: {source}. {caption_status(status)}"], anchor="start"
-            ),
+            title=_title(title, source, status),
             width=520,
         )
     )
@@ -124,9 +127,7 @@ def line_chart(
             tooltip=[alt.Tooltip(f"{x}:O", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title)],
         )
         .properties(
-            title=alt.Title(
-                title, subtitle=[f"Källa: {source}. {caption_status(status)}"], anchor="start"
-            ),
+            title=_title(title, source, status),
             width=520,
         )
     )
@@ -199,11 +200,5 @@ def county_map_and_ranking(
     return (
         alt.hconcat(county_map, ranking, description=description)
         .add_params(indicator, county)
-        .properties(
-            title=alt.Title(
-                "Länen jämförda",
-                subtitle=[f"Källa: {source}. {caption_status(status)}"],
-                anchor="start",
-            )
-        )
+        .properties(title=_title("Länen jämförda", source, status))
     )

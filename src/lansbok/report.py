@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,13 +113,13 @@ class Page:
 
     def table(self, frame: pd.DataFrame, columns: dict[str, str], caption: str):
         """A compact table with Swedish headings, Swedish numbers and a source/status caption."""
-        status = combined_status(frame["status"]) if "status" in frame else OFFICIAL
+        status = combined_status(frame["status"])  # every table carries its status
         shown = frame[list(columns)].rename(columns=columns)
-        styled = shown.style.hide(axis="index").format(
-            lambda v: (
-                sv_number(v, 1 if isinstance(v, float) and not float(v).is_integer() else 0)
-                if isinstance(v, int | float)
-                else html.escape(str(v))
-            )
-        )
+
+        def cell(value) -> str:
+            if isinstance(value, numbers.Number) and not isinstance(value, bool):
+                return sv_number(value, 0 if float(value).is_integer() else 1)
+            return html.escape(str(value))
+
+        styled = shown.style.hide(axis="index").format(cell)
         return styled.set_caption(f"{html.escape(caption)}. {caption_status(status)}")

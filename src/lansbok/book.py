@@ -25,7 +25,7 @@ from lansbok.data import (
     atomic_write,
     load,
 )
-from lansbok.figures import OFFICIAL
+from lansbok.figures import OFFICIAL, combined_status
 from lansbok.geography import RIKET, Geography
 from lansbok.report import sv_number
 from lansbok.run import OUTPUT_DIR, Report, all_geographies, output_path, run
@@ -61,8 +61,7 @@ def page_status(data: Dataset, out_dir: Path) -> str:
         for name, module in sections.SECTIONS.items():
             page = output_path(out_dir, geo, name)
             if page.exists():
-                figures = module.figures(data, geo).values()
-                status = OFFICIAL if all(f.status == OFFICIAL for f in figures) else "sample"
+                status = combined_status(f.status for f in module.figures(data, geo).values())
                 doc = page.relative_to(out_dir.parent).with_suffix("").as_posix()
                 cells.append(f"{{doc}}`{STATUS_SV[status]} </{doc}>`")
             else:

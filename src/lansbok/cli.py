@@ -13,7 +13,6 @@ import typer
 
 from lansbok import data as data_module
 from lansbok.data import DEFAULT_DATA_DIR, DataError
-from lansbok.figures import reconcile
 from lansbok.geography import UnknownGeography, resolve
 
 app = typer.Typer(
@@ -86,10 +85,12 @@ def figures(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
 
-    computed = sections.key_figures(dataset, geo)
+    if geo.is_national:
+        computed, table = sections.reconciliation(dataset)
+    else:
+        computed = sections.key_figures(dataset, geo)
     rows = {key: figure.as_dict() for key, figure in computed.items()}
     if geo.is_national:
-        table = reconcile(computed, dataset.table("indicators_2024"))
         for rec in table.itertuples():
             entry = rows.setdefault(
                 rec.indicator_id,

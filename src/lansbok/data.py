@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -63,13 +63,13 @@ def read_descriptor(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, Any]:
 def read_table(data_dir: Path, resource: dict[str, Any]) -> pd.DataFrame:
     """Read one resource's CSV with the pandas types its Table Schema declares."""
     dtypes = {}
-    for field in resource["schema"]["fields"]:
-        kind = field.get("type", "string")
+    for spec in resource["schema"]["fields"]:
+        kind = spec.get("type", "string")
         if kind == "integer":
-            required = field.get("constraints", {}).get("required", False)
-            dtypes[field["name"]] = "int64" if required else "Int64"
+            required = spec.get("constraints", {}).get("required", False)
+            dtypes[spec["name"]] = "int64" if required else "Int64"
         else:
-            dtypes[field["name"]] = _PANDAS_TYPES.get(kind, "string")
+            dtypes[spec["name"]] = _PANDAS_TYPES.get(kind, "string")
     path = Path(data_dir) / resource["path"]
     frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
     return frame
@@ -81,6 +81,7 @@ class Dataset:
 
     data_dir: Path
     descriptor: dict[str, Any]
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @cached_property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -93,10 +94,6 @@ class Dataset:
 
     def status(self, name: str) -> str:
         return self.resources[name]["status"]
-
-    @cached_property
-    def _tables(self) -> dict[str, pd.DataFrame]:
-        return {}
 
 
 def load(data_dir: Path | str = DEFAULT_DATA_DIR, *, check: bool = False) -> Dataset:

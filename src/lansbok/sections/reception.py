@@ -63,13 +63,6 @@ def lanstal_history(data: Dataset, geo: Geography) -> pd.DataFrame:
     return latest[["year", "version", "lanstal", "status"]].reset_index(drop=True)
 
 
-def establishment_by_county(data: Dataset, geo: Geography) -> pd.DataFrame:
-    frame = in_geography(data, "establishment_participants_2024", geo)
-    return frame.pivot_table(
-        index=["county_code", "status"], columns="sex", values="participants", aggfunc="sum"
-    ).reset_index()
-
-
 def figures(data: Dataset, geo: Geography) -> FigureSet:
     out = FigureSet(data)
     received = received_by_municipality(data, geo)

@@ -152,6 +152,19 @@ def test_other_pages_make_no_foreign_request(site, browser):
         page.close()
 
 
+SEARCH_DONE = "() => document.querySelector('#search-results .search-summary')?.textContent"
+
+
+def search(browser, site, query):
+    """The search page for query once Sphinx has finished: (summary text, result links, visit)."""
+    page, visit = open_page(browser, f"{site}search.html?q={query}")
+    # Sphinx writes the summary when every result is shown (its progress pulse never stops).
+    summary = page.wait_for_function(SEARCH_DONE, timeout=30_000).json_value()
+    links = page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")
+    page.close()
+    return summary, links, visit
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -161,17 +174,17 @@ def test_other_pages_make_no_foreign_request(site, browser):
     ],
 )
 def test_search(site, browser, query, expected):
-    page, visit = open_page(browser, f"{site}search.html?q={query}")
-    # Sphinx shows results one by one; it stops its progress pulse when all are shown.
-    page.wait_for_function(
-        "() => typeof Search !== 'undefined' && Search._pulse_status === -1"
-        " && document.querySelectorAll('#search-results ul.search li a').length > 0",
-        timeout=30_000,
-    )
-    links = page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")
+    summary, links, visit = search(browser, site, query)
+    assert summary == f"Sökningen är klar. Antal sidor som matchar: {len(links)}."
     assert any(expected in link for link in links), links
     assert visit.errors == [] and visit.blocked == []
-    page.close()
+
+
+def test_search_without_hits_says_so(site, browser):
+    summary, links, visit = search(browser, site, "zzzyxq")
+    assert links == []
+    assert summary.startswith("Ingen sida matchar sökningen.")
+    assert visit.errors == [] and visit.blocked == []
 
 
 def test_county_pages_name_their_county(site, browser):

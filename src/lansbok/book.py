@@ -118,6 +118,11 @@ def catalogue(data: Dataset) -> str:
         )
         if "retrieved" in resource:
             lines.append(f"- Hämtad: {resource['retrieved']}")
+        for record in resource.get("lansbok:imports", []):
+            lines.append(
+                f"- Inläst för {record['year']}: `{record['file']}` den {record['imported']}"
+                f" (sha256 `{record['sha256'][:12]}…`)"
+            )
         if "description" in resource:
             lines.append(f"- Beskrivning: {resource['description']}")
         lines.append("")

@@ -246,5 +246,25 @@ def import_kommunmottagna(
     )
 
 
+@import_app.command("befolkning")
+def import_population(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Import SCB's population by region and year (CSV from the statistical database): pages
+    then give counts of people per 10 000 inhabitants."""
+    from lansbok.importers import import_population as run_import
+
+    try:
+        tidy = run_import(file, data_dir)
+    except DataError as error:
+        _fail(error)
+    for year, rows in tidy.groupby("year"):
+        typer.echo(
+            f"imported {year}: {len(rows)} counties, {rows['population'].sum()} inhabitants, "
+            f"into {data_dir / 'population.csv'}"
+        )
+
+
 if __name__ == "__main__":
     app()

@@ -14,6 +14,8 @@ import pandas as pd
 from lansbok.data import Dataset
 from lansbok.figures import combined_status
 from lansbok.geography import counties
+from lansbok.population import PER, per_inhabitants, population
+from lansbok.report import YEAR, sv_number
 from lansbok.sections import SECTIONS
 
 # Indicator id -> (section, Swedish label). Shares and counts that mean something per county.
@@ -30,25 +32,28 @@ INDICATORS = {
 TABLES = sorted({table for section, _ in INDICATORS.values() for table in SECTIONS[section].TABLES})
 
 
-def county_indicators(data: Dataset) -> pd.DataFrame:
-    """One row per county and indicator: value and status, in SCB order."""
+def county_indicators(data: Dataset, year: int = YEAR) -> pd.DataFrame:
+    """One row per county and indicator: value and status, in SCB order. Counts of people
+    are also given per 10 000 inhabitants when the population of every county is known."""
     rows = []
-    for geo in counties(data.table("counties")):
+    geos = counties(data.table("counties"))
+    inhabitants = {geo.code: population(data, geo, year) for geo in geos}
+    per_capita = all(inhabitants.values())
+    for geo in geos:
         figures = {}
         for section in dict.fromkeys(section for section, _ in INDICATORS.values()):
             figures.update(SECTIONS[section].figures(data, geo))
         for key, (_section, label) in INDICATORS.items():
             figure = figures[key]
-            rows.append(
-                {
-                    "county_code": geo.code,
-                    "county": geo.name,
-                    "indicator_id": key,
-                    "indicator": label,
-                    "value": figure.value,
-                    "status": figure.status,
-                }
-            )
+            row = {"county_code": geo.code, "county": geo.name, "status": figure.status}
+            rows.append(row | {"indicator_id": key, "indicator": label, "value": figure.value})
+            rate = per_inhabitants(figure, inhabitants[geo.code]) if per_capita else None
+            if rate is not None:
+                rate_label = f"{label}, per {sv_number(PER)} invånare"
+                rows.append(
+                    row
+                    | {"indicator_id": f"{key}_per_{PER}", "indicator": rate_label, "value": rate}
+                )
     return pd.DataFrame(rows)
 
 

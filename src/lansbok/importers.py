@@ -5,6 +5,12 @@ semicolon separated, UTF-8 with BOM, a few title rows, then one row per municipa
 county name on the first row of each county, a "Delsumma" row per county and a "Totalt" row,
 and per category a column of people and a "varav ensamk barn" column. Blank cells are 0 and
 thousands are separated by spaces ("1 842").
+
+`befolkning`: a CSV of population by region and year as SCB's statistical database exports it
+(table BE0101A/BefolkningNy, "Folkmängden efter region och år"): a few title rows, then a header
+starting with "region"; regions written "01 Stockholms län" (county), "0114 Upplands Väsby"
+(municipality) or "00 Riket"; either one column per year ("2024") or a year column and a value
+column. Comma, semicolon or tab separated, UTF-8 or Windows-1252.
 """
 
 from __future__ import annotations
@@ -180,17 +186,159 @@ def import_kommunmottagna(path: Path | str, year: int, data_dir: Path | str) -> 
     tidy = tidy.sort_values(["year", "municipality_code", "category"])
     atomic_write(target, tidy.to_csv(index=False, lineterminator="\n"))
 
-    descriptor = dataset.descriptor
-    imports = [i for i in resource.get("lansbok:imports", []) if i["year"] != year]
+    _record_import(dataset, "kommunmottagna", path, year=year)
+    return tidy[tidy["year"] == year]
+
+
+def _record_import(dataset, name: str, path: Path, **keys) -> None:
+    """Record the imported file's name and checksum in the data package, replacing an earlier
+    import with the same keys."""
+    resource = dataset.resources[name]
+    imports = [
+        i for i in resource.get("lansbok:imports", []) if any(i[k] != v for k, v in keys.items())
+    ]
     imports.append(
-        {
-            "year": year,
+        keys
+        | {
             "file": path.name,
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
             "imported": dt.date.today().isoformat(),
         }
     )
-    resource["lansbok:imports"] = sorted(imports, key=lambda i: i["year"])
-    text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
-    atomic_write(data_dir / DESCRIPTOR, text)
-    return tidy[tidy["year"] == year]
+    resource["lansbok:imports"] = sorted(imports, key=lambda i: [str(i[k]) for k in keys])
+    text = json.dumps(dataset.descriptor, ensure_ascii=False, indent=2) + "\n"
+    atomic_write(dataset.data_dir / DESCRIPTOR, text)
+
+
+REGION = re.compile(r"^\s*(\d{2}|\d{4})\s+\S")
+YEAR_IN_HEADER = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
+
+
+def parse_population(path: Path, municipalities: pd.DataFrame, counties: pd.DataFrame):
+    """Parse an SCB export into a tidy frame (county_code, year, population). Municipalities
+    are summed to their counties; a county row or a Riket row in the file must equal the sum of
+    what it contains. Raises DataError naming file, row and column of every problem."""
+    file = str(path)
+    problems: list[Problem] = []
+
+    def problem(message: str, row: int | None = None, column: str | None = None) -> None:
+        problems.append(Problem(file, message, row, column))
+
+    text = _read_text(path)
+    lines = text.splitlines()
+    header_at = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if line.strip().strip('"').casefold().startswith("region")
+        ),
+        None,
+    )
+    if header_at is None:
+        raise DataError([Problem(file, "no header row starting with 'region'")])
+    dialect = csv.Sniffer().sniff(lines[header_at], delimiters=",;\t")
+    reader = csv.reader(lines[header_at:], dialect)
+    header = [c.strip() for c in next(reader)]
+    lowered = [c.casefold() for c in header]
+    if "år" in lowered:  # long layout: region, år, value
+        year_col, value_col = lowered.index("år"), len(header) - 1
+        layout = None
+    else:  # wide layout: one column per year
+        layout = {
+            i: int(m.group(1)) for i, c in enumerate(header) if (m := YEAR_IN_HEADER.search(c))
+        }
+        if not layout:
+            raise DataError([Problem(file, "the header names no year", header_at + 1)])
+
+    known_counties = set(counties["county_code"])
+    county_of = municipalities.set_index("municipality_code")["county_code"].to_dict()
+    size = municipalities["county_code"].value_counts().to_dict()
+    values: dict[tuple[str, int], tuple[int, int]] = {}  # (region code, year) -> (value, row)
+    for cells in reader:
+        row = header_at + reader.line_num
+        if not cells or not any(c.strip() for c in cells):
+            continue
+        match = REGION.match(cells[0])
+        if not match:
+            if len(cells) > 1:
+                problem(f"region {cells[0]!r} does not start with an SCB code", row, "region")
+            continue  # a footnote line
+        code = match.group(1)
+        if len(code) == 2 and code != "00" and code not in known_counties:
+            problem(f"unknown county code {code}", row, "region")
+            continue
+        if len(code) == 4 and code not in county_of:
+            problem(f"unknown municipality code {code}", row, "region")
+            continue
+        columns = [(value_col, None)] if layout is None else list(layout.items())
+        for column, year in columns:
+            try:
+                year = year if year is not None else int(cells[year_col])
+                cell = cells[column].replace("\u00a0", "").replace(" ", "")
+                number = int(cell)
+            except (ValueError, IndexError):
+                cell = cells[column] if column < len(cells) else ""
+                problem(f"value {cell!r} is not a whole number", row, header[column])
+                continue
+            if number <= 0:
+                problem(f"population {number} is not positive", row, header[column])
+            elif (code, year) in values:
+                problem(f"{code} for {year} appears twice", row, "region")
+            else:
+                values[(code, year)] = (number, row)
+    if problems:
+        raise DataError(problems)
+
+    years = sorted({year for _code, year in values})
+    tidy = []
+    for year in years:
+        munis = {c: v for (c, y), v in values.items() if y == year and len(c) == 4}
+        for county in sorted(known_counties):
+            given = values.get((county, year))
+            parts = [v for c, (v, _row) in munis.items() if county_of[c] == county]
+            if given and parts and sum(parts) != given[0]:
+                problem(
+                    f"{county} for {year} is {given[0]}, its municipalities sum to {sum(parts)}",
+                    given[1],
+                    str(year),
+                )
+            if parts and not given and len(parts) != size[county]:
+                problem(f"{county} for {year}: {len(parts)} of its {size[county]} municipalities")
+                continue
+            if given or parts:
+                tidy.append((county, year, given[0] if given else sum(parts)))
+        counted = [t for t in tidy if t[1] == year]
+        riket = values.get(("00", year))
+        if riket and len(counted) == len(known_counties):
+            total = sum(t[2] for t in counted)
+            if total != riket[0]:
+                problem(f"Riket for {year} is {riket[0]}, the counties sum to {total}", riket[1])
+    if problems:
+        raise DataError(problems)
+    if not tidy:
+        raise DataError([Problem(file, "no county or municipality rows")])
+    return pd.DataFrame(tidy, columns=["county_code", "year", "population"])
+
+
+def import_population(path: Path | str, data_dir: Path | str) -> pd.DataFrame:
+    """Parse SCB's export and replace the years it covers in data/population.csv; record the
+    file in the data package. Nothing is written if the file has problems."""
+    path, data_dir = Path(path), Path(data_dir)
+    dataset = load(data_dir)
+    tidy = parse_population(path, dataset.table("municipalities"), dataset.table("counties"))
+    existing = dataset.table("population")
+    merged = pd.concat([existing[~existing["year"].isin(tidy["year"])], tidy], ignore_index=True)
+    merged = merged.sort_values(["year", "county_code"])
+    target = data_dir / dataset.resources["population"]["path"]
+    atomic_write(target, merged.to_csv(index=False, lineterminator="\n"))
+    for year in sorted(set(tidy["year"])):
+        _record_import(dataset, "population", path, year=int(year))
+    return tidy

@@ -16,8 +16,10 @@ from lansbok.charts import caption_status
 from lansbok.data import DEFAULT_DATA_DIR, Dataset, atomic_write, load
 from lansbok.figures import OFFICIAL, Figure, combined_status
 from lansbok.geography import RIKET, Geography, resolve
+from lansbok.population import PER, per_inhabitants, population
 
 PERCENT_UNITS = {"percent", "percent change"}
+YEAR = 2024  # the year every table of the book covers
 
 
 def sv_number(value: float, decimals: int = 0) -> str:
@@ -51,12 +53,15 @@ class Page:
 
     data: Dataset
     geo: Geography
+    year: int = YEAR
 
     @classmethod
-    def open(cls, lan: str, data_dir: str | Path | None = None) -> Page:
+    def open(cls, lan: str, data_dir: str | Path | None = None, year: int = YEAR) -> Page:
+        if year != YEAR:
+            raise ValueError(f"the book's tables cover {YEAR} only, not {year}")
         data = load(data_dir or DEFAULT_DATA_DIR)
         charts.enable_offline_renderer()
-        return cls(data, resolve(lan, data.table("counties")))
+        return cls(data, resolve(lan, data.table("counties")), year)
 
     def figures(self, section) -> dict[str, Figure]:
         """Compute a section's figures and glue them for the narrative (see `glue`)."""
@@ -81,12 +86,25 @@ class Page:
         glue("figures", raw, display=False)
 
     def comparison(self, figure: Figure | None, national: Figure) -> str:
-        if self.geo.is_national or figure is None:
+        """For a county: its share of Riket's count, or Riket's value beside a percentage; counts
+        of people also per 10 000 inhabitants where the population is known."""
+        if figure is None:  # counted for the whole country only
             return ""
-        if figure.unit in PERCENT_UNITS:
-            return f" (riket: {sv_figure(national)})"
-        part = sv_number(100 * figure.value / national.value, 1) if national.value else "–"
-        return f" ({part}\u00a0% av riket, där antalet var {sv_figure(national)})"
+        parts = []
+        if not self.geo.is_national:
+            if figure.unit in PERCENT_UNITS:
+                parts.append(f"riket: {sv_figure(national)}")
+            else:
+                part = sv_number(100 * figure.value / national.value, 1) if national.value else "–"
+                parts.append(f"{part}\u00a0% av riket, där antalet var {sv_figure(national)}")
+        here = per_inhabitants(figure, population(self.data, self.geo, self.year))
+        if here is not None:
+            rate = f"{sv_number(here, 1)} per {sv_number(PER)} invånare"
+            whole = per_inhabitants(national, population(self.data, RIKET, self.year))
+            if not self.geo.is_national and whole is not None:
+                rate += f" mot {sv_number(whole, 1)} i riket"
+            parts.append(rate)
+        return f" ({'; '.join(parts)})" if parts else ""
 
     def notice(self, figures: dict[str, Figure]) -> None:
         self.notice_statuses(f.status for f in figures.values())

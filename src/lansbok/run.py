@@ -28,7 +28,9 @@ from lansbok.toc import write_toc
 
 TEMPLATES_DIR = PROJECT_ROOT / "notebooks"
 OUTPUT_DIR = PROJECT_ROOT / "generated"
-REFERENCE_TABLES = ["counties", "municipalities", "indicators_2024"]
+# Tables every page reads; a change in one re-executes every page (Riket's population is the sum
+# of the counties').
+REFERENCE_TABLES = ["counties", "municipalities", "indicators_2024", "population"]
 # Every page template: the five sections for every geography, and pages for Riket only.
 PAGES = {**sections.SECTIONS, "comparisons": comparisons}
 NATIONAL_ONLY = {"comparisons"}

@@ -30,7 +30,7 @@ def test_national_figures_with_reconciliation():
     assert women["kind"] == "rounded" and women["match"] is True
     stated = out["figures"]["asylum_seekers_total"]
     assert stated["value"] is None and stated["reconciliation"]["match"] is None
-    assert "no table" in stated["note"]
+    assert "ingen tabell" in stated["note"]
 
 
 @pytest.mark.parametrize("lan", ["12", "Skåne", "M"])

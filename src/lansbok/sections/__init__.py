@@ -26,13 +26,14 @@ TITLES = {
     "so": "Samhällsorientering",
 }
 
-# Figures of the summary that no table can compute: they are stated, not counted.
+# Figures of the summary that no table can compute: they are stated, not counted (the reason is
+# shown in the book's reconciliation).
 NOT_COMPUTABLE = {
-    "asylum_seekers_total": "no table of 2024 asylum applications (the series ends 2017-05)",
-    "so_minimum_hours": "a legal minimum (förordning 2010:1138), not a statistic",
-    "so_interviewed_own_regi_municipalities": "describes the report's method (interviews)",
-    "so_county_reports": "describes the report's sources (the 21 county reports)",
-    "counties_with_established_networks": "a qualitative finding of the county reports",
+    "asylum_seekers_total": "ingen tabell över asylansökningar 2024 (serien slutar 2017-05)",
+    "so_minimum_hours": "ett lagkrav (förordning 2010:1138), inte statistik",
+    "so_interviewed_own_regi_municipalities": "beskriver rapportens metod (intervjuer)",
+    "so_county_reports": "beskriver rapportens underlag (de 21 länens redovisningar)",
+    "counties_with_established_networks": "en kvalitativ iakttagelse i länens redovisningar",
 }
 
 

@@ -12,11 +12,11 @@ from functools import cache
 
 import pandas as pd
 
-from lansbok.data import Dataset
+from lansbok.data import YEAR, Dataset
 from lansbok.figures import combined_status
 from lansbok.geography import counties
 from lansbok.population import PER, per_inhabitants, population
-from lansbok.report import YEAR, sv_number
+from lansbok.report import sv_number
 from lansbok.sections import SECTIONS
 
 # Indicator id -> (section, Swedish label). Shares and counts that mean something per county.

@@ -22,6 +22,7 @@ import pandas as pd
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA_DIR = Path(os.environ.get("LANSBOK_DATA", PROJECT_ROOT / "data"))
 DESCRIPTOR = "datapackage.json"
+YEAR = 2024  # the year the book's tables cover
 
 _PANDAS_TYPES = {"string": "string", "date": "string", "number": "float64", "boolean": "boolean"}
 

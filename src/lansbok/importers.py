@@ -186,26 +186,20 @@ def import_kommunmottagna(path: Path | str, year: int, data_dir: Path | str) -> 
     tidy = tidy.sort_values(["year", "municipality_code", "category"])
     atomic_write(target, tidy.to_csv(index=False, lineterminator="\n"))
 
-    _record_import(dataset, "kommunmottagna", path, year=year)
+    _record_import(dataset, "kommunmottagna", path, [year])
     return tidy[tidy["year"] == year]
 
 
-def _record_import(dataset, name: str, path: Path, **keys) -> None:
-    """Record the imported file's name and checksum in the data package, replacing an earlier
-    import with the same keys."""
+def _record_import(dataset, name: str, path: Path, years: list[int]) -> None:
+    """Record the imported file's name and checksum for each year it covers in the data
+    package, replacing earlier imports of those years."""
     resource = dataset.resources[name]
-    imports = [
-        i for i in resource.get("lansbok:imports", []) if any(i[k] != v for k, v in keys.items())
-    ]
-    imports.append(
-        keys
-        | {
-            "file": path.name,
-            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "imported": dt.date.today().isoformat(),
-        }
-    )
-    resource["lansbok:imports"] = sorted(imports, key=lambda i: [str(i[k]) for k in keys])
+    imports = [i for i in resource.get("lansbok:imports", []) if i["year"] not in years]
+    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    imported = dt.date.today().isoformat()
+    for year in years:
+        imports.append({"year": year, "file": path.name, "sha256": sha256, "imported": imported})
+    resource["lansbok:imports"] = sorted(imports, key=lambda i: i["year"])
     text = json.dumps(dataset.descriptor, ensure_ascii=False, indent=2) + "\n"
     atomic_write(dataset.data_dir / DESCRIPTOR, text)
 
@@ -339,6 +333,5 @@ def import_population(path: Path | str, data_dir: Path | str) -> pd.DataFrame:
     merged = merged.sort_values(["year", "county_code"])
     target = data_dir / dataset.resources["population"]["path"]
     atomic_write(target, merged.to_csv(index=False, lineterminator="\n"))
-    for year in sorted(set(tidy["year"])):
-        _record_import(dataset, "population", path, year=int(year))
+    _record_import(dataset, "population", path, sorted(int(y) for y in set(tidy["year"])))
     return tidy

@@ -13,13 +13,12 @@ import pandas as pd
 
 from lansbok import charts
 from lansbok.charts import caption_status
-from lansbok.data import DEFAULT_DATA_DIR, Dataset, atomic_write, load
+from lansbok.data import DEFAULT_DATA_DIR, YEAR, Dataset, atomic_write, load
 from lansbok.figures import OFFICIAL, Figure, agrees, combined_status
 from lansbok.geography import RIKET, Geography, resolve
 from lansbok.population import PER, per_inhabitants, population
 
 PERCENT_UNITS = {"percent", "percent change"}
-YEAR = 2024  # the year every table of the book covers
 
 
 def sv_number(value: float, decimals: int = 0) -> str:
@@ -42,11 +41,11 @@ def sv_figure(figure: Figure) -> str:
         return f"{change} med {sv_number(abs(value))}\u00a0%"
     if figure.unit in PERCENT_UNITS:
         return f"{sv_number(value)}\u00a0%"
-    if figure.unit == "SEK" and not missing and abs(value) >= 1_000_000:
+    if figure.unit == "SEK":
+        if missing or abs(value) < 1_000_000:
+            return f"{sv_number(value)} kronor"
         millions = value / 1_000_000
         return f"{sv_number(millions, 0 if millions.is_integer() else 1)} miljoner kronor"
-    if figure.unit == "SEK":
-        return f"{sv_number(value)} kronor"
     if figure.unit == "municipalities" and not missing:
         return "ingen kommun" if value == 0 else f"{sv_number(value)} kommun{'er' * (value != 1)}"
     return sv_number(value)

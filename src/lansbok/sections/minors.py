@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lansbok.data import Dataset
+from lansbok.data import YEAR, Dataset
 from lansbok.figures import share
 from lansbok.geography import Geography
 from lansbok.sections.common import FigureSet, in_geography
 
-YEAR = 2024
 # Indicator id of each country's share of the asylum-seeking minors in the summary.
 COUNTRY_SHARES = {
     "Syrien": "uam_asylum_share_syria",

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lansbok.data import Dataset
+from lansbok.data import YEAR, Dataset
 from lansbok.figures import share
 from lansbok.geography import Geography
 from lansbok.sections.common import FigureSet, in_geography
 
-YEAR = 2024
 CHILDREN, WORKING_AGE = "0-17", "20-65"
 
 # The tables this section reads: a change in them re-executes its pages.

@@ -39,7 +39,9 @@ class Format(StrEnum):
 def _fail(error: DataError) -> None:
     for problem in error.problems:
         typer.echo(f"error: {problem}", err=True)
-    typer.echo(f"{len(error.problems)} problem(s) found.", err=True)
+    if error.more:  # DataError keeps the first hundred
+        typer.echo(f"… and {error.more} more problems", err=True)
+    typer.echo(f"{error.count} problem(s) found.", err=True)
     raise typer.Exit(1)
 
 
@@ -51,7 +53,7 @@ def validate(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     except DataError as error:
         _fail(error)
     if problems:
-        _fail(DataError(problems))
+        _fail(problems.error())
     n = len(data_module.read_descriptor(data_dir)["resources"])
     typer.echo(f"{data_dir}: {n} resources valid.")
 

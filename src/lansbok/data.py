@@ -1,20 +1,33 @@
 """Loading and validation of the data package: the one place that reads data/.
 
 `data/datapackage.json` is the single description of every table: its fields and types, keys,
-enumerations, provenance and `status` (official or sample). Validation is done by frictionless
-against that descriptor (types, required fields, constraints, primary and foreign keys), plus the
-package's own `lansbok:totals` rules (a column's sum must equal a published figure).
+enumerations, provenance and `status` (official or sample). Validation is closed: what passes it
+is what the rest of the code can read. In order:
+
+1. the descriptor itself (`check_descriptor`): every resource the code reads is there with the
+   fields and types it relies on, a status, a schema and the metadata the catalogue shows, and
+   its path is a regular file inside the data directory (no absolute path, `..`, URL, symbolic
+   link, device or FIFO), checked before anything opens the file;
+2. frictionless against the descriptor (types, required fields, constraints, primary and foreign
+   keys);
+3. the text and counts the Table Schema cannot state (`check_content`): no control or
+   bidirectional characters, names of a sane length that do not start as a formula, no year in
+   the future, a county's stated number of municipalities equal to its rows;
+4. the package's own `lansbok:totals` rules (a column's sum must equal a published figure).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
+import stat
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -25,6 +38,69 @@ DESCRIPTOR = "datapackage.json"
 YEAR = 2024  # the year the book's tables cover
 
 _PANDAS_TYPES = {"string": "string", "date": "string", "number": "float64", "boolean": "boolean"}
+STATUSES = ("official", "sample")
+MAX_PROBLEMS = 100  # problems shown; the rest are counted in one line
+MAX_DESCRIPTOR_BYTES = 10_000_000
+
+# The one list of resources the code reads (lansbok.sections, sample, run, book, population),
+# with the fields and Table Schema types it relies on. A package without one of them, or with
+# one of these fields missing or of another type, fails validation instead of raising a
+# KeyError in `figures`, `run` or `book`.
+REQUIRED_RESOURCES = {
+    name: dict(field.split(":") for field in fields.split())
+    for name, fields in {
+        "counties": "county_code:string name:string name_short:string letter_code:string "
+        "iso_3166_2:string seat:string municipalities:integer",
+        "municipalities": "municipality_code:string name:string name_short:string "
+        "county_code:string",
+        "population": "county_code:string year:integer population:integer",
+        "indicators_2024": "indicator_id:string section:string statement_sv:string "
+        "value:number kind:string rounding_step:number unit:string period:string "
+        "producer:string",
+        "lanstal": "year:integer version:string sfs:string county_code:string lanstal:integer",
+        "assignments_national": "year:integer version:string valid_from:date "
+        "national_total:integer source:string",
+        "kommunmottagna": "year:integer municipality_code:string category:string "
+        "received:integer received_unaccompanied:integer",
+        "kommuntal_2018": "year:integer municipality_code:string kommuntal:integer "
+        "received:integer",
+        "asylum_applications_monthly": "month:string applications:integer women:integer "
+        "men:integer minors:integer unaccompanied_minors:integer",
+        "reception_2024": "municipality_code:string sex:string age_band:string "
+        "citizenship:string persons:integer",
+        "kommuntal_2024": "municipality_code:string kommuntal_ordinary:integer "
+        "kommuntal_temporary_protection:integer",
+        "minors_applications": "year:integer basis:string citizenship:string children:integer",
+        "minors_assignments_2024": "municipality_code:string basis:string children:integer",
+        "minors_resettled_2024": "municipality_code:string children:integer",
+        "temporary_protection_2024": "county_code:string extension_applications:integer "
+        "extensions_granted:integer registered_december:integer",
+        "establishment_participants_2024": "county_code:string sex:string participants:integer",
+        "establishment_exits_2024": "county_code:string outcome:string exits:integer",
+        "tia_grants_2024": "project_id:string county_code:string organisation_type:string "
+        "focus:string grant_sek:integer participants_women:integer participants_men:integer",
+        "s37a_grants_2024": "project_id:string municipality_code:string activity:string "
+        "partner:string grant_sek:integer participants:integer",
+        "so_survey_2024": "municipality_code:string answered:boolean organiser:string "
+        "mode:string languages:integer participants_women:integer participants_men:integer",
+    }.items()
+}
+
+# Names that reach titles, tables of contents and downloads. Real Swedish county and
+# municipality names are short and never start with a formula character.
+NAME_FIELDS = {
+    "counties": ("name", "name_short", "seat"),
+    "municipalities": ("name", "name_short"),
+}
+MAX_NAME = 100
+MAX_TEXT = 1000  # any other text cell (the longest statement of the summary is under 300)
+FORMULA_START = ("=", "+", "-", "@")
+# Control characters (C0, DEL, C1), line and paragraph separators, and the invisible
+# bidirectional marks, embeddings, overrides and isolates that can make text display as
+# something else than it is (the "Trojan Source" characters), zero-width space and BOM.
+FORBIDDEN_CHARACTERS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+)
 
 
 @dataclass(frozen=True)
@@ -46,19 +122,109 @@ class Problem:
 
 
 class DataError(Exception):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+    """Problems for a person to fix: the first MAX_PROBLEMS are kept, the rest counted in
+    `more` (`more` also adds to any count already given by a collector that stopped early)."""
+
+    def __init__(self, problems: list[Problem], more: int = 0):
+        problems = list(problems)
+        self.problems = problems[:MAX_PROBLEMS]
+        self.more = more + len(problems) - len(self.problems)
+        lines = [str(p) for p in self.problems]
+        if self.more:
+            lines.append(f"… and {self.more} more problems")
+        super().__init__("\n".join(lines))
+
+    @property
+    def count(self) -> int:
+        return len(self.problems) + self.more
+
+
+class Problems(list):
+    """A collector that keeps the first MAX_PROBLEMS problems and counts the rest, so that a
+    file with a million bad rows costs no more memory than one with a hundred."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.more = 0
+
+    def add(self, problem: Problem) -> None:
+        if len(self) < MAX_PROBLEMS:
+            self.append(problem)
+        else:
+            self.more += 1
+
+    def error(self) -> DataError:
+        return DataError(self, self.more)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
 
 
 def read_descriptor(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, Any]:
+    """The descriptor as a JSON object (DataError if it is missing, not a regular file, too
+    large, not JSON or not an object)."""
     path = Path(data_dir) / DESCRIPTOR
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise DataError([Problem(str(path), "the descriptor is not a regular file")])
+        if info.st_size > MAX_DESCRIPTOR_BYTES:
+            raise DataError([Problem(str(path), f"the descriptor is {info.st_size} bytes")])
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise DataError([Problem(str(path), "no data package descriptor here")]) from exc
     except json.JSONDecodeError as exc:
         raise DataError([Problem(str(path), f"invalid JSON: {exc}", exc.lineno)]) from exc
+    except (UnicodeDecodeError, OSError) as exc:
+        raise DataError([Problem(str(path), f"cannot read the descriptor: {exc}")]) from exc
+    if not isinstance(descriptor, dict):
+        kind = type(descriptor).__name__
+        raise DataError([Problem(str(path), f"the descriptor is a JSON {kind}, not an object")])
+    return descriptor
+
+
+def resource_path(data_dir: Path | str, resource: dict[str, Any]) -> Path:
+    """The file of a resource, checked to be a regular file inside the data directory reached
+    through no symbolic link (DataError otherwise). Nothing is opened before this check."""
+    problems = path_problems(Path(data_dir), resource, must_exist=True)
+    if problems:
+        raise DataError(problems)
+    return Path(data_dir) / resource["path"]
+
+
+def path_problems(data_dir: Path, resource: dict[str, Any], must_exist: bool) -> list[Problem]:
+    """What is wrong with a resource's `path`: only a relative path to a regular file inside
+    the data directory is read, so that a descriptor cannot make us read /etc/passwd, a
+    device that never ends (/dev/zero), a FIFO that blocks, or a URL."""
+    raw = resource.get("path")
+    name = resource.get("name", "?")
+
+    def bad(message: str) -> list[Problem]:
+        return [Problem(str(data_dir / DESCRIPTOR), f"resource {name!r}: path {raw!r} {message}")]
+
+    if not isinstance(raw, str) or not raw.strip():
+        return bad("must be the name of a file in the data directory")
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", raw) or raw.startswith("//"):
+        return bad("is a URL; only files in the data directory are read")
+    pure = PurePosixPath(raw)
+    if pure.is_absolute() or "\\" in raw:
+        return bad("is absolute; give it relative to the data directory")
+    if ".." in pure.parts:
+        return bad("leads out of the data directory ('..')")
+    current, info = data_dir, None
+    for part in pure.parts:
+        current = current / part
+        try:
+            info = current.lstat()
+        except FileNotFoundError:
+            return bad("names no file") if must_exist else []
+        except OSError as exc:
+            return bad(f"cannot be read: {exc.strerror}")
+        if stat.S_ISLNK(info.st_mode):
+            return bad(f"goes through a symbolic link ({part}); copy the file instead")
+    if info is None or not stat.S_ISREG(info.st_mode):
+        return bad("is not a regular file (a folder, device or FIFO)")
+    return []
 
 
 def read_table(data_dir: Path, resource: dict[str, Any]) -> pd.DataFrame:
@@ -71,7 +237,7 @@ def read_table(data_dir: Path, resource: dict[str, Any]) -> pd.DataFrame:
             dtypes[spec["name"]] = "int64" if required else "Int64"
         else:
             dtypes[spec["name"]] = _PANDAS_TYPES.get(kind, "string")
-    path = Path(data_dir) / resource["path"]
+    path = resource_path(data_dir, resource)
     frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
     return frame
 
@@ -98,33 +264,211 @@ class Dataset:
 
 
 def load(data_dir: Path | str = DEFAULT_DATA_DIR, *, check: bool = False) -> Dataset:
-    """Open a data directory. With check=True, validate it first and raise DataError."""
+    """Open a data directory. With check=True, validate it first and raise DataError. Without,
+    the descriptor's structure and paths are still checked (cheaply, opening no table), so that
+    a broken descriptor is a DataError, never a KeyError or a read outside the directory."""
     data_dir = Path(data_dir)
     if check:
         problems = validate(data_dir)
         if problems:
+            raise problems.error()
+    descriptor = read_descriptor(data_dir)
+    if not check:
+        problems = check_descriptor(data_dir, descriptor, must_exist=False)
+        if problems:
             raise DataError(problems)
-    return Dataset(data_dir, read_descriptor(data_dir))
+    return Dataset(data_dir, descriptor)
 
 
-def validate(data_dir: Path | str = DEFAULT_DATA_DIR) -> list[Problem]:
-    """Every problem of the package, schema problems first, then the totals rules."""
+def validate(data_dir: Path | str = DEFAULT_DATA_DIR) -> Problems:
+    """Every problem of the package: the descriptor first (nothing is opened while it is
+    wrong), then the schemas, then text and counts, then the totals rules. The first
+    MAX_PROBLEMS are listed, the rest counted (`.more`)."""
     from frictionless import Package, system  # slow import, only needed here
 
     data_dir = Path(data_dir)
     descriptor = read_descriptor(data_dir)
-    with system.use_context(trusted=True):
+    problems = Problems()
+    for problem in check_descriptor(data_dir, descriptor, must_exist=True):
+        problems.add(problem)
+    if problems:  # frictionless would open what the descriptor names: stop here
+        return problems
+    with system.use_context(trusted=True):  # safe: every path was checked above
         package = Package(descriptor, basepath=str(data_dir))
         report = package.validate()
-    problems = []
     for task in report.tasks:
         for error in task.errors:
-            problems.append(_problem_from_frictionless(data_dir, task.place, error))
+            problems.add(_problem_from_frictionless(data_dir, task.place, error))
     for error in report.errors:
-        problems.append(Problem(str(data_dir / DESCRIPTOR), error.message))
+        problems.add(Problem(str(data_dir / DESCRIPTOR), error.message))
     if problems:  # sums of broken tables would only repeat the same problems
         return problems
-    return check_totals(Dataset(data_dir, descriptor))
+    dataset = Dataset(data_dir, descriptor)
+    problems = check_content(dataset)
+    if not problems:
+        for problem in check_totals(dataset):
+            problems.add(problem)
+    return problems
+
+
+# Resource and package profiles frictionless knows by name; anything else (a URL) it fetches.
+_PROFILES = {None, "data-resource", "tabular-data-resource", "data-package", "tabular-data-package"}
+
+
+def check_descriptor(
+    data_dir: Path, descriptor: dict[str, Any], must_exist: bool = True
+) -> list[Problem]:
+    """What the code needs from the descriptor, before any table is opened: resources as
+    objects with unique names, a status, an inline Table Schema, the metadata the catalogue
+    shows, a safe path; every required resource with the fields and types the code reads."""
+    where = str(Path(data_dir) / DESCRIPTOR)
+    problems: list[Problem] = []
+
+    def problem(message: str) -> None:
+        problems.append(Problem(where, message))
+
+    if descriptor.get("profile") not in _PROFILES:
+        problem(f"package profile {descriptor.get('profile')!r} is not a known profile name")
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list) or not resources:
+        problem("no 'resources' list: the package describes no table")
+        return problems
+    seen: dict[str, dict[str, Any]] = {}
+    for i, resource in enumerate(resources, start=1):
+        if not isinstance(resource, dict) or not isinstance(resource.get("name"), str):
+            problem(f"resource {i} is not an object with a 'name'")
+            continue
+        name = resource["name"]
+        if name in seen:
+            problem(f"resource {name!r} is described twice")
+            continue
+        seen[name] = resource
+        problems += _resource_problems(where, resource)
+        problems += path_problems(Path(data_dir), resource, must_exist)
+    for name, fields in REQUIRED_RESOURCES.items():
+        resource = seen.get(name)
+        if resource is None:
+            problem(f"resource {name!r} is missing: the book reads it")
+            continue
+        schema = resource.get("schema")
+        declared = {
+            f.get("name"): f.get("type", "string")
+            for f in (schema.get("fields") if isinstance(schema, dict) else None) or []
+            if isinstance(f, dict)
+        }
+        for field_name, kind in fields.items():
+            if field_name not in declared:
+                problem(f"resource {name!r} has no field {field_name!r}: the book reads it")
+            elif declared[field_name] != kind:
+                problem(
+                    f"resource {name!r}: field {field_name!r} is of type "
+                    f"{declared[field_name]!r}; the book reads it as {kind!r}"
+                )
+    return problems
+
+
+def _resource_problems(where: str, resource: dict[str, Any]) -> list[Problem]:
+    """One resource's status, schema and metadata."""
+    name = resource["name"]
+    messages = []
+    if resource.get("status") not in STATUSES:
+        messages.append(
+            f"'status' is {resource.get('status')!r}; it must be 'official' or 'sample'"
+            if "status" in resource
+            else "has no 'status' (official or sample)"
+        )
+    schema = resource.get("schema")
+    fields = schema.get("fields") if isinstance(schema, dict) else None
+    if not isinstance(fields, list) or not fields:
+        messages.append("has no inline Table Schema with 'fields'")
+    elif not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields):
+        messages.append("has a schema field that is not an object with a 'name'")
+    # Each of these is read as stated elsewhere: a reference to another file, another format
+    # or another dialect would make frictionless check something else than the book reads.
+    if "data" in resource:
+        messages.append("has inline 'data'; the book reads tables from CSV files only")
+    if resource.get("profile") not in _PROFILES:
+        messages.append(f"profile {resource.get('profile')!r} is not a known profile name")
+    if resource.get("format", "csv") != "csv":
+        messages.append(f"format {resource.get('format')!r}: only csv is read")
+    if str(resource.get("encoding", "utf-8")).lower() not in ("utf-8", "utf8"):
+        messages.append(f"encoding {resource.get('encoding')!r}: only utf-8 is read")
+    if "dialect" in resource:
+        messages.append("has a 'dialect'; the book reads comma-separated files only")
+    # What the data catalogue and the method page show.
+    for key in ("title", "producer"):
+        if not isinstance(resource.get(key), str) or not resource[key].strip():
+            messages.append(f"has no {key!r}")
+    sources, licenses = resource.get("sources"), resource.get("licenses")
+    if not isinstance(sources, list) or not all(
+        isinstance(s, dict) and isinstance(s.get("title"), str) for s in sources
+    ):
+        messages.append("'sources' must be a list of objects, each with a 'title'")
+    if (
+        not isinstance(licenses, list)
+        or not licenses
+        or not all(isinstance(lic, dict) and isinstance(lic.get("name"), str) for lic in licenses)
+    ):
+        messages.append("'licenses' must be a non-empty list of objects, each with a 'name'")
+    if resource.get("status") == "sample" and not isinstance(resource.get("method"), str):
+        messages.append("is sample data with no 'method' saying how it was made")
+    return [Problem(where, f"resource {name!r} {m}") for m in messages]
+
+
+def check_content(dataset: Dataset) -> Problems:
+    """Rules a Table Schema cannot state: text free of control and bidirectional characters,
+    names of a sane length that do not start as a formula, no year in the future, and each
+    county's stated number of municipalities equal to its rows in municipalities."""
+    problems = Problems()
+    last_year = dt.date.today().year + 1  # länstal are decided the year before
+    for name, resource in dataset.resources.items():
+        frame = dataset.table(name)
+        file = str(dataset.data_dir / resource["path"])
+        names = NAME_FIELDS.get(name, ())
+        for column in frame.columns:
+            if column == "year" and pd.api.types.is_integer_dtype(frame[column]):
+                for index, year in frame[column][frame[column] > last_year].items():
+                    problems.add(Problem(file, f"year {year} is in the future", index + 2, column))
+            if frame[column].dtype != "string":
+                continue
+            cells = frame[column].dropna()
+            limit = MAX_NAME if column in names else MAX_TEXT
+            bad = cells.str.contains(FORBIDDEN_CHARACTERS) | (cells.str.len() > limit)
+            if column in names:
+                bad |= cells.str.startswith(FORMULA_START)
+            for index, text in cells[bad].items():
+                problems.add(Problem(file, _text_problem(text, limit), index + 2, column))
+    for problem in _municipality_counts(dataset):
+        problems.add(problem)
+    return problems
+
+
+def _text_problem(text: str, limit: int) -> str:
+    found = FORBIDDEN_CHARACTERS.search(text)
+    if found:
+        char = found.group()
+        label = unicodedata.name(char, "control character")
+        return f"character U+{ord(char):04X} ({label}) is not allowed in text"
+    if len(text) > limit:
+        return f"text of {len(text)} characters is longer than {limit}"
+    return f"name {text[:20]!r} starts with {text[0]!r}, as a spreadsheet formula does"
+
+
+def _municipality_counts(dataset: Dataset) -> list[Problem]:
+    """counties.municipalities is a stated count: check it against the municipality rows."""
+    counties = dataset.table("counties")
+    actual = dataset.table("municipalities")["county_code"].value_counts()
+    file = str(dataset.data_dir / dataset.resources["counties"]["path"])
+    problems = []
+    for index, county in counties.iterrows():
+        rows = int(actual.get(county["county_code"], 0))
+        if county["municipalities"] != rows:
+            message = (
+                f"county {county['county_code']} states {county['municipalities']} "
+                f"municipalities, but municipalities has {rows} rows for it"
+            )
+            problems.append(Problem(file, message, index + 2, "municipalities"))
+    return problems
 
 
 def _problem_from_frictionless(data_dir: Path, place: str, error: Any) -> Problem:

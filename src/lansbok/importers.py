@@ -11,21 +11,42 @@ thousands are separated by spaces ("1 842").
 starting with "region"; regions written "01 Stockholms län" (county), "0114 Upplands Väsby"
 (municipality) or "00 Riket"; either one column per year ("2024") or a year column and a value
 column. Comma, semicolon or tab separated, UTF-8 or Windows-1252.
+
+Both importers read the file as an export and nothing else (`read_export`): a regular file of a
+sane size, text (UTF-8 with or without BOM, UTF-16, or Windows-1252 as Excel re-saves it), not a
+binary file renamed .csv. They stop listing after the first hundred problems and count the rest,
+run in time linear in the file's size, and write nothing unless the merged tables pass the same
+validation as `lansbok validate` (`write_validated`, on a copy of the data package).
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import re
+import shutil
+import stat
+import tempfile
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
-from lansbok.data import DESCRIPTOR, DataError, Problem, atomic_write, load
+from lansbok.data import (
+    DESCRIPTOR,
+    DataError,
+    Dataset,
+    Problem,
+    Problems,
+    atomic_write,
+    load,
+    validate,
+)
 
 # Category code -> how its column header starts in the export.
 CATEGORIES = {
@@ -37,6 +58,89 @@ CATEGORIES = {
 }
 TOTAL = "totalt"
 
+MAX_FILE_BYTES = 50_000_000  # real exports are well under a megabyte
+MAX_COUNT = 20_000_000  # more people than live in Sweden: not a count of one municipality
+MAX_CELL = 1_000  # characters; a longer cell is not part of an export
+FIRST_YEAR = 2000  # the first year the kommunmottagna table takes (its Table Schema's minimum)
+# What a file renamed .csv most often is, by its first bytes.
+SIGNATURES = {
+    b"\x89PNG": "a PNG image",
+    b"PK\x03\x04": "a zip archive (an .xlsx workbook is one: save it as CSV)",
+    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls: save it as CSV)",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive",
+    b"\xff\xd8\xff": "a JPEG image",
+}
+
+
+def read_export(path: Path) -> str:
+    """The text of an export: a regular file, not empty, not too large, not binary; decoded
+    from UTF-8 (with or without BOM), UTF-16 (with BOM, or without one when its zero bytes
+    show it) or Windows-1252. Raises DataError naming the file otherwise."""
+    file = str(path)
+
+    def refuse(message: str) -> DataError:
+        return DataError([Problem(file, message)])
+
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            raise refuse("not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise refuse(f"{info.st_size} bytes is too large for an export")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise refuse(f"cannot be read: {exc.strerror}") from exc
+    if not data.strip():
+        raise refuse("the file is empty")
+    for signature, kind in SIGNATURES.items():
+        if data.startswith(signature):
+            raise refuse(f"this is {kind}, not a CSV export")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif b"\x00" in data[:4096]:
+        head = data[:4096]
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        # UTF-16 text of mostly Latin letters has a zero in every other byte.
+        if odd > len(head) // 4 and even == 0:
+            encoding = "utf-16-le"
+        elif even > len(head) // 4 and odd == 0:
+            encoding = "utf-16-be"
+        else:
+            raise refuse("a binary file (it holds zero bytes), not a CSV export")
+    else:
+        encoding = "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        if encoding != "utf-8-sig":
+            raise refuse(f"not valid {encoding.upper()} text") from None
+        text = data.decode("cp1252", errors="replace")  # Excel's re-save on Windows
+        if "\ufffd" in text:
+            raise refuse("neither UTF-8 nor Windows-1252 text") from None
+    if "\x00" in text:
+        raise refuse("a binary file (it holds zero bytes), not a CSV export")
+    return text.removeprefix("\ufeff")
+
+
+def _cells_of(reader, problem):
+    """The rows of a csv reader; a row the csv module cannot read (a field larger than its
+    limit, a NUL) ends the file with a problem naming the row, not a traceback."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        problem(f"cannot read the row as CSV: {exc}", reader.line_num + 1)
+
+
+def _title_years(rows: list[list[str]]) -> list[tuple[int, int]]:
+    """(row, year) for the years in the export's title ("Kommunmottagna … 2024.")."""
+    found = []
+    for row, cells in rows:
+        for cell in cells:
+            if "kommunmottagna" in cell.casefold():
+                found += [(row, int(y)) for y in re.findall(r"\b(?:19|20)\d\d\b", cell)]
+    return found
+
 
 def _name_key(name: str) -> str:
     text = unicodedata.normalize("NFC", name).casefold().removesuffix(" län")
@@ -44,18 +148,30 @@ def _name_key(name: str) -> str:
 
 
 def _number(cell: str) -> int:
+    """A count as the export writes it: blank is 0, thousands separated by spaces. Raises
+    ValueError for anything else (a sign, a decimal, a count no municipality could have)."""
     cell = cell.replace("\u00a0", "").replace(" ", "")
-    return int(cell) if cell else 0
+    if not cell:
+        return 0
+    if not cell.isascii() or not cell.isdigit() or len(cell) > 9:
+        raise ValueError(cell)
+    number = int(cell)
+    if number > MAX_COUNT:
+        raise ValueError(cell)
+    return number
 
 
-def parse_kommunmottagna(path: Path, municipalities: pd.DataFrame, counties: pd.DataFrame):
+def parse_kommunmottagna(
+    path: Path, municipalities: pd.DataFrame, counties: pd.DataFrame, year: int | None = None
+):
     """Parse the export into a tidy frame (municipality_code, category, received,
-    received_unaccompanied). Raises DataError naming file, row and column of every problem."""
-    problems: list[Problem] = []
+    received_unaccompanied). With `year`, the year in the export's title must agree. Raises
+    DataError naming file, row and column of every problem (the first hundred, then a count)."""
+    problems = Problems()
     file = str(path)
 
     def problem(message: str, row: int | None = None, column: str | None = None) -> None:
-        problems.append(Problem(file, message, row, column))
+        problems.add(Problem(file, message, row, column))
 
     county_by_name = {_name_key(r.name): r.county_code for r in counties.itertuples()}
     muni_by_name = {
@@ -63,51 +179,83 @@ def parse_kommunmottagna(path: Path, municipalities: pd.DataFrame, counties: pd.
         for r in municipalities.itertuples()
     }
 
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, delimiter=";")
-        columns: dict[str, tuple[int, int]] = {}
-        records, county_rows, county_code, grand_total = [], {}, None, None
-        for cells in reader:
-            row = reader.line_num
-            if not columns:
-                columns = _header_columns(cells)
+    reader = csv.reader(io.StringIO(read_export(path), newline=""), delimiter=";")
+    columns: dict[str, tuple[int, int]] = {}
+    header: list[str] = []
+    title_rows: list[tuple[int, list[str]]] = []
+    records, county_rows, county_code, grand_total = [], {}, None, None
+    for cells in _cells_of(reader, problem):
+        row = reader.line_num
+        if not columns:
+            columns = _header_columns(cells)
+            if columns:
+                header = cells
+            elif len(title_rows) < 20:
+                title_rows.append((row, cells))
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):  # a shifted row would be read into the wrong columns
+            problem(f"the row has {len(cells)} cells, the header {len(header)}", row)
+            continue
+        if too_long := [i for i, c in enumerate(cells) if len(c) > MAX_CELL]:
+            problem(
+                f"a cell of {len(cells[too_long[0]])} characters", row, _label(header, too_long[0])
+            )
+            continue
+        if cells[0].strip():
+            county_code = county_by_name.get(_name_key(cells[0]))
+            if county_code is None:
+                problem(f"unknown county {cells[0]!r}", row, "län (column 1)")
                 continue
-            if len(cells) < 3 or not any(c.strip() for c in cells):
-                continue
-            if cells[0].strip():
-                county_code = county_by_name.get(_name_key(cells[0]))
-                if county_code is None:
-                    problem(f"unknown county {cells[0]!r}", row, "län (column 1)")
-                    continue
-            name = cells[2].strip()
-            try:
-                values = {
-                    key: (_number(cells[people]), _number(cells[unacc]))
-                    for key, (people, unacc) in columns.items()
-                }
-            except (ValueError, IndexError):
-                problem("a count is not a whole number (or the row is short)", row)
-                continue
-            if name == "Totalt":
-                grand_total = (row, values)
-            elif name == "Delsumma":
-                county_rows[county_code] = (row, values)
-            else:
-                code = muni_by_name.get((county_code, _name_key(name)))
-                if code is None:
+        name = cells[2].strip()
+        values, bad = {}, False
+        for key, pair in columns.items():
+            counts = []
+            for index in pair:
+                try:
+                    counts.append(_number(cells[index]))
+                except ValueError:
                     problem(
-                        f"unknown municipality {name!r} in county {county_code}",
+                        f"value {cells[index]!r} is not a count (a whole number from 0 to "
+                        f"{MAX_COUNT})",
                         row,
-                        "kommun (column 3)",
+                        _label(header, index),
                     )
-                    continue
-                records.append((row, code, county_code, values))
-    if not columns:
+                    bad = True
+            values[key] = tuple(counts)
+        if bad:
+            continue
+        if name == "Totalt":
+            grand_total = (row, values)
+        elif name == "Delsumma":
+            county_rows[county_code] = (row, values)
+        else:
+            code = muni_by_name.get((county_code, _name_key(name)))
+            if code is None:
+                problem(
+                    f"unknown municipality {name!r} in county {county_code}",
+                    row,
+                    "kommun (column 3)",
+                )
+                continue
+            records.append((row, code, county_code, values))
+    if not columns and not problems:
         raise DataError(
-            [Problem(file, "no header row with the categories and 'varav ensamk barn'")]
+            [
+                Problem(
+                    file,
+                    "no header row with the categories and 'varav ensamk barn' "
+                    "(an export of Kommunmottagna, semicolon separated)",
+                )
+            ]
         )
+    if year is not None:
+        for row, said in _title_years(title_rows):
+            if said != year:
+                problem(f"the export's title is for {said}, but --year is {year}", row)
     if problems:  # sums over rows that could not be read would only repeat these problems
-        raise DataError(problems)
+        raise problems.error()
 
     for row, _code, _county, values in records:
         for i, label in enumerate(("people", "unaccompanied minors")):
@@ -116,9 +264,19 @@ def parse_kommunmottagna(path: Path, municipalities: pd.DataFrame, counties: pd.
                 problem(
                     f"categories add up to {parts} {label}, Totalt says {values[TOTAL][i]}", row
                 )
+        for key, (people, unaccompanied) in values.items():
+            if unaccompanied > people:
+                problem(
+                    f"{unaccompanied} unaccompanied minors of {people} people",
+                    row,
+                    _label(header, columns[key][1]),
+                )
     totals = _sum_records(r[3] for r in records)
+    by_county: dict[str, list] = {}
+    for record in records:
+        by_county.setdefault(record[2], []).append(record[3])
     for county, (row, values) in county_rows.items():
-        county_sum = _sum_records(r[3] for r in records if r[2] == county)
+        county_sum = _sum_records(by_county.get(county, []))
         if county_sum != values:
             problem(
                 f"county subtotal {values[TOTAL]} does not equal the sum of its municipalities "
@@ -133,11 +291,14 @@ def parse_kommunmottagna(path: Path, municipalities: pd.DataFrame, counties: pd.
             f"{totals.get(TOTAL, (0, 0))} (people, unaccompanied minors)",
             grand_total[0],
         )
-    seen = [r[1] for r in records]
-    for code in {c for c in seen if seen.count(c) > 1}:
-        problem(f"municipality {code} appears twice")
+    seen = Counter(r[1] for r in records)  # linear: a count per code, not a scan per row
+    first_row = {}
+    for row, code, _county, _values in records:
+        if seen[code] > 1 and code in first_row:
+            problem(f"municipality {code} appears twice (first in row {first_row[code]})", row)
+        first_row.setdefault(code, row)
     if problems:
-        raise DataError(problems)
+        raise problems.error()
 
     tidy = [
         (code, category, *values[category])
@@ -147,6 +308,13 @@ def parse_kommunmottagna(path: Path, municipalities: pd.DataFrame, counties: pd.
     return pd.DataFrame(
         tidy, columns=["municipality_code", "category", "received", "received_unaccompanied"]
     )
+
+
+def _label(header: list[str], index: int) -> str:
+    """A column as the export's header names it, shortened, with its number."""
+    name = header[index].strip() if index < len(header) else ""
+    name = name if len(name) <= 30 else name[:29] + "…"
+    return f"{name} (column {index + 1})" if name else f"column {index + 1}"
 
 
 def _header_columns(cells: list[str]) -> dict[str, tuple[int, int]]:
@@ -173,47 +341,81 @@ def _sum_records(values_list) -> dict[str, tuple[int, int]]:
 
 def import_kommunmottagna(path: Path | str, year: int, data_dir: Path | str) -> pd.DataFrame:
     """Parse the export and replace that year's rows of data/kommunmottagna.csv; record the
-    file's name and checksum in the data package. Nothing is written if the file has problems."""
+    file's name and checksum in the data package. Nothing is written if the file has problems
+    or if the data package would not pass validation after the import."""
     path, data_dir = Path(path), Path(data_dir)
+    last = dt.date.today().year
+    if not FIRST_YEAR <= year <= last:
+        raise DataError(
+            [Problem(str(path), f"--year {year} is outside {FIRST_YEAR}–{last}", column="year")]
+        )
     dataset = load(data_dir)
     resource = dataset.resources["kommunmottagna"]
-    tidy = parse_kommunmottagna(path, dataset.table("municipalities"), dataset.table("counties"))
+    tidy = parse_kommunmottagna(
+        path, dataset.table("municipalities"), dataset.table("counties"), year
+    )
     tidy.insert(0, "year", year)
-    target = data_dir / resource["path"]
-    if target.exists():
+    if (data_dir / resource["path"]).exists():
         existing = dataset.table("kommunmottagna")
         tidy = pd.concat([existing[existing["year"] != year], tidy], ignore_index=True)
     tidy = tidy.sort_values(["year", "municipality_code", "category"])
-    atomic_write(target, tidy.to_csv(index=False, lineterminator="\n"))
-
-    _record_import(dataset, "kommunmottagna", path, [year])
+    write_validated(dataset, "kommunmottagna", tidy, path, [year])
     return tidy[tidy["year"] == year]
 
 
-def _record_import(dataset, name: str, path: Path, years: list[int]) -> None:
-    """Record the imported file's name and checksum for each year it covers in the data
-    package, replacing earlier imports of those years."""
-    resource = dataset.resources[name]
+def write_validated(
+    dataset: Dataset, name: str, table: pd.DataFrame, source: Path, years: list[int]
+) -> None:
+    """Write an imported table and its import record into a copy of the data package,
+    validate the copy as `lansbok validate` does, and only then replace the two files in the
+    data directory (each atomically). A refused import leaves data/ byte for byte as it was."""
+    data_dir = dataset.data_dir
+    text = table.to_csv(index=False, lineterminator="\n")
+    descriptor = _with_import(dataset.descriptor, name, source, years)
+    with tempfile.TemporaryDirectory(prefix="lansbok-import-") as tmp:
+        trial = Path(tmp)
+        for resource in dataset.resources.values():  # paths were checked by load()
+            original, copied = data_dir / resource["path"], trial / resource["path"]
+            copied.parent.mkdir(parents=True, exist_ok=True)
+            if original.exists():
+                shutil.copyfile(original, copied)
+        (trial / dataset.resources[name]["path"]).write_text(text, encoding="utf-8")
+        (trial / DESCRIPTOR).write_text(descriptor, encoding="utf-8")
+        problems = validate(trial)
+        if problems:
+            raise DataError(
+                [
+                    Problem(
+                        p.file.replace(str(trial), str(data_dir), 1),
+                        f"after importing {source.name}: {p.message}",
+                        p.row,
+                        p.column,
+                    )
+                    for p in problems
+                ],
+                problems.more,
+            )
+    atomic_write(data_dir / dataset.resources[name]["path"], text)
+    atomic_write(data_dir / DESCRIPTOR, descriptor)
+
+
+def _with_import(descriptor: dict, name: str, path: Path, years: list[int]) -> str:
+    """The descriptor's text with the imported file's name and checksum recorded for each year
+    it covers, replacing earlier imports of those years."""
+    descriptor = copy.deepcopy(descriptor)
+    resource = next(r for r in descriptor["resources"] if r["name"] == name)
     imports = [i for i in resource.get("lansbok:imports", []) if i["year"] not in years]
     sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     imported = dt.date.today().isoformat()
     for year in years:
         imports.append({"year": year, "file": path.name, "sha256": sha256, "imported": imported})
     resource["lansbok:imports"] = sorted(imports, key=lambda i: i["year"])
-    text = json.dumps(dataset.descriptor, ensure_ascii=False, indent=2) + "\n"
-    atomic_write(dataset.data_dir / DESCRIPTOR, text)
+    return json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
 
 
 REGION = re.compile(r"^\s*(\d{2}|\d{4})\s+\S")
 YEAR_IN_HEADER = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-
-
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")
+POPULATION_FIRST_YEAR = 1968  # the population table's Table Schema minimum
 
 
 def parse_population(path: Path, municipalities: pd.DataFrame, counties: pd.DataFrame):
@@ -221,12 +423,13 @@ def parse_population(path: Path, municipalities: pd.DataFrame, counties: pd.Data
     are summed to their counties; a county row or a Riket row in the file must equal the sum of
     what it contains. Raises DataError naming file, row and column of every problem."""
     file = str(path)
-    problems: list[Problem] = []
+    problems = Problems()
+    first, last = POPULATION_FIRST_YEAR, dt.date.today().year
 
     def problem(message: str, row: int | None = None, column: str | None = None) -> None:
-        problems.append(Problem(file, message, row, column))
+        problems.add(Problem(file, message, row, column))
 
-    text = _read_text(path)
+    text = read_export(path)
     lines = text.splitlines()
     header_at = next(
         (
@@ -238,8 +441,15 @@ def parse_population(path: Path, municipalities: pd.DataFrame, counties: pd.Data
     )
     if header_at is None:
         raise DataError([Problem(file, "no header row starting with 'region'")])
-    dialect = csv.Sniffer().sniff(lines[header_at], delimiters=",;\t")
-    reader = csv.reader(lines[header_at:], dialect)
+    # The header starts with "region" and then its separator: the most frequent of the three
+    # (csv.Sniffer guesses from any character, and is slow on a long line).
+    counts = {d: lines[header_at].count(d) for d in ",;\t"}
+    delimiter = max(counts, key=counts.get)
+    if not counts[delimiter]:
+        raise DataError(
+            [Problem(file, "cannot tell the separator: no comma, semicolon or tab", header_at + 1)]
+        )
+    reader = csv.reader(lines[header_at:], delimiter=delimiter)
     header = [c.strip() for c in next(reader)]
     lowered = [c.casefold() for c in header]
     if "år" in lowered:  # long layout: region, år, value
@@ -251,12 +461,15 @@ def parse_population(path: Path, municipalities: pd.DataFrame, counties: pd.Data
         }
         if not layout:
             raise DataError([Problem(file, "the header names no year", header_at + 1)])
+        for column, year in layout.items():
+            if not first <= year <= last:
+                problem(f"year {year} is outside {first}–{last}", header_at + 1, header[column])
 
     known_counties = set(counties["county_code"])
     county_of = municipalities.set_index("municipality_code")["county_code"].to_dict()
     size = municipalities["county_code"].value_counts().to_dict()
     values: dict[tuple[str, int], tuple[int, int]] = {}  # (region code, year) -> (value, row)
-    for cells in reader:
+    for cells in _cells_of(reader, problem):
         row = header_at + reader.line_num
         if not cells or not any(c.strip() for c in cells):
             continue
@@ -274,22 +487,35 @@ def parse_population(path: Path, municipalities: pd.DataFrame, counties: pd.Data
             continue
         columns = [(value_col, None)] if layout is None else list(layout.items())
         for column, year in columns:
+            if year is None:
+                try:
+                    year = int(cells[year_col])
+                except (ValueError, IndexError):
+                    cell = cells[year_col][:20] if year_col < len(cells) else ""
+                    problem(f"year {cell!r} is not a year", row, header[year_col])
+                    continue
+                if not first <= year <= last:
+                    problem(f"year {year} is outside {first}–{last}", row, header[year_col])
+                    continue
             try:
-                year = year if year is not None else int(cells[year_col])
                 cell = cells[column].replace("\u00a0", "").replace(" ", "")
+                if len(cell) > 9 or not cell.lstrip("-").isdigit() or not cell.isascii():
+                    raise ValueError(cell)
                 number = int(cell)
             except (ValueError, IndexError):
-                cell = cells[column] if column < len(cells) else ""
+                cell = cells[column][:20] if column < len(cells) else ""
                 problem(f"value {cell!r} is not a whole number", row, header[column])
                 continue
-            if number <= 0:
+            if number > MAX_COUNT:
+                problem(f"population {number} is more than Sweden's", row, header[column])
+            elif number <= 0:
                 problem(f"population {number} is not positive", row, header[column])
             elif (code, year) in values:
                 problem(f"{code} for {year} appears twice", row, "region")
             else:
                 values[(code, year)] = (number, row)
     if problems:
-        raise DataError(problems)
+        raise problems.error()
 
     years = sorted({year for _code, year in values})
     tidy = []
@@ -316,7 +542,7 @@ def parse_population(path: Path, municipalities: pd.DataFrame, counties: pd.Data
             if total != riket[0]:
                 problem(f"Riket for {year} is {riket[0]}, the counties sum to {total}", riket[1])
     if problems:
-        raise DataError(problems)
+        raise problems.error()
     if not tidy:
         raise DataError([Problem(file, "no county or municipality rows")])
     return pd.DataFrame(tidy, columns=["county_code", "year", "population"])
@@ -331,7 +557,6 @@ def import_population(path: Path | str, data_dir: Path | str) -> pd.DataFrame:
     existing = dataset.table("population")
     merged = pd.concat([existing[~existing["year"].isin(tidy["year"])], tidy], ignore_index=True)
     merged = merged.sort_values(["year", "county_code"])
-    target = data_dir / dataset.resources["population"]["path"]
-    atomic_write(target, merged.to_csv(index=False, lineterminator="\n"))
-    _record_import(dataset, "population", path, sorted(int(y) for y in set(tidy["year"])))
+    years = sorted(int(y) for y in set(tidy["year"]))
+    write_validated(dataset, "population", merged, path, years)
     return tidy

@@ -45,6 +45,11 @@ def _fail(error: DataError) -> None:
     raise typer.Exit(1)
 
 
+def _fail_os(error: OSError) -> None:
+    typer.echo(f"error: {error.filename or ''}: {error.strerror or error}", err=True)
+    raise typer.Exit(1)
+
+
 @app.command()
 def validate(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """Validate every table against data/datapackage.json and the national totals."""
@@ -242,6 +247,8 @@ def import_kommunmottagna(
         tidy = run_import(file, year, data_dir)
     except DataError as error:
         _fail(error)
+    except OSError as error:  # e.g. a write-protected data directory: nothing was replaced
+        _fail_os(error)
     typer.echo(
         f"imported {year}: {tidy['municipality_code'].nunique()} municipalities, "
         f"{tidy['received'].sum()} people received, into {data_dir / 'kommunmottagna.csv'}"
@@ -261,6 +268,8 @@ def import_population(
         tidy = run_import(file, data_dir)
     except DataError as error:
         _fail(error)
+    except OSError as error:
+        _fail_os(error)
     for year, rows in tidy.groupby("year"):
         typer.echo(
             f"imported {year}: {len(rows)} counties, {rows['population'].sum()} inhabitants, "

@@ -156,9 +156,6 @@ class Problems(list):
     def error(self) -> DataError:
         return DataError(self, self.more)
 
-    def __bool__(self) -> bool:
-        return len(self) > 0
-
 
 def read_descriptor(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, Any]:
     """The descriptor as a JSON object (DataError if it is missing, not a regular file, too

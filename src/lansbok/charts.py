@@ -88,6 +88,7 @@ def bar_chart(
     color: str | None = None,
     color_title: str | None = None,
     sort: list[str] | None = None,
+    notes: tuple[str, ...] = (),
 ) -> alt.Chart:
     """Horizontal bars, largest first (or in the order `sort` gives), with a Swedish title,
     source and status as subtitle, and a description for screen readers."""
@@ -111,7 +112,7 @@ def bar_chart(
         .mark_bar()
         .encode(**encoding)
         .properties(
-            title=_title(title, source, status),
+            title=_title(title, source, status, *notes),
             width=520,
         )
     )

@@ -39,10 +39,11 @@ def sv_figure(figure: Figure) -> str:
     value = figure.value
     missing = value is None or math.isnan(value)
     if figure.unit == "percent change" and not missing:
-        if round(value) == 0:
+        change = round_half_up(value, 1)  # rounded with its sign, by the one rule
+        if change == 0:
             return "oförändrat"
-        change = "en ökning" if value > 0 else "en minskning"
-        return f"{change} med {sv_number(abs(value))}\u00a0%"
+        direction = "en ökning" if change > 0 else "en minskning"
+        return f"{direction} med {sv_number(abs(change))}\u00a0%"
     if figure.unit in PERCENT_UNITS:
         return f"{sv_number(value)}\u00a0%"
     if figure.unit == "SEK":

@@ -23,6 +23,7 @@ import pandas as pd
 from lansbok import comparisons, sections
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, Dataset, load
 from lansbok.geography import RIKET, Geography, counties
+from lansbok.safe import md_text
 from lansbok.sections.common import in_geography
 from lansbok.toc import write_toc
 
@@ -202,7 +203,7 @@ def finish(notebook, job: Job) -> None:
     """Give the page its geography in the title, hide parameter cells, record the cache key."""
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
-            cell.source = cell.source.replace("{geografi}", job.geo.name)
+            cell.source = cell.source.replace("{geografi}", md_text(job.geo.name))
         tags = cell.metadata.setdefault("tags", [])
         if ("parameters" in tags or "injected-parameters" in tags) and "remove-cell" not in tags:
             tags.append("remove-cell")

@@ -50,5 +50,6 @@ def csv_frame(frame: pd.DataFrame, text_columns: list[str] | None = None) -> pd.
 
 
 def to_csv(frame: pd.DataFrame, text_columns: list[str] | None = None) -> str:
-    """CSV text of a frame for a download, neutralised (see `csv_frame`)."""
-    return csv_frame(frame, text_columns).to_csv(index=False, lineterminator="\n")
+    """CSV text of a frame for a download, neutralised (see `csv_frame`). Lines end in CRLF as
+    RFC 4180 has it, which also makes the writer quote a cell holding a carriage return."""
+    return csv_frame(frame, text_columns).to_csv(index=False, lineterminator="\r\n")

@@ -234,14 +234,19 @@ class Page:
         full_caption = f"{caption}. {caption_status(status)}"
         if (shown == symbol).any().any():
             full_caption += " " + self.suppression_note()
+        # Classes, not inline styles (the Content-Security-Policy forbids them): the rules are
+        # in _static/lansbok.css.
+        classes = pd.DataFrame("", index=shown.index, columns=shown.columns)
+        classes[numeric] = "lansbok-number"
         styled = (
             shown.style.hide(axis="index")
             .format(cell)
             .set_caption(html.escape(full_caption))
-            .set_table_styles([{"selector": "th, td", "props": "padding: 0.2em 0.8em;"}])
-            .set_properties(subset=numeric, **{"text-align": "right"})
+            .set_td_classes(classes)
         )
+        # Styler writes an empty <style> element before the table: not wanted.
+        table = styled.to_html().split("</style>\n", 1)[-1]
         return HTML(
-            f'<div class="lansbok-table" role="region" tabindex="0" style="overflow-x:auto" '
-            f'aria-label="{html.escape(caption, quote=True)}">{styled.to_html()}</div>'
+            f'<div class="lansbok-table" role="region" tabindex="0" '
+            f'aria-label="{html.escape(caption, quote=True)}">{table}</div>'
         )

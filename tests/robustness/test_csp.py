@@ -21,9 +21,7 @@ from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, load
 from lansbok.geography import RIKET, resolve
 from lansbok.sections import SECTIONS
 
-# Every violation the page reports, with whether it is pending: an inline style of a table of
-# report.Page.table, met where the page is drawn or where Sphinx's search reads a result page
-# (they wait for the change that test_tables_carry_no_inline_style describes).
+# Every violation the page reports.
 RECORD_VIOLATIONS = """
 window.__violations = [];
 document.addEventListener("securitypolicyviolation", (e) => {
@@ -31,8 +29,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
   window.__violations.push({
     directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile,
     line: e.lineNumber, element: target ? target.nodeName : "",
-    pending: Boolean(target && target.closest(".lansbok-table")) ||
-      (e.violatedDirective.startsWith("style-src") && e.sourceFile.endsWith("searchtools.js")),
   });
 });
 """
@@ -44,9 +40,8 @@ CSP_CONSOLE = re.compile(r"^(Applying inline style|Refused to|Evaluating a strin
 class Visit:
     errors: list[str] = field(default_factory=list)
 
-    def violations(self, page, *, pending: bool = False) -> list[dict]:
-        found = page.evaluate("window.__violations")
-        return [v for v in found if pending or not v["pending"]]
+    def violations(self, page) -> list[dict]:
+        return page.evaluate("window.__violations")
 
 
 def open_under_csp(browser, url: str):
@@ -208,17 +203,10 @@ def test_the_font_awesome_rules_match_the_theme(site, browser):
     page.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report.Page.table still writes a <style> element and a style attribute: it should "
-    "mark number cells with the class lansbok-number (Styler.set_td_classes), drop "
-    "set_table_styles, set_properties, the empty <style> Styler writes and the div's style "
-    "attribute (_static/lansbok.css has the rules); then remove this mark",
-)
 def test_tables_carry_no_inline_style(site, browser):
     for path in ["generated/12/minors.html", "search.html?q=ensamkommande"]:
         page, visit = open_under_csp(browser, site + path)
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(1000)  # search reads its result pages after the load
-        assert visit.violations(page, pending=True) == [], path
+        assert visit.violations(page) == [], path
         page.close()

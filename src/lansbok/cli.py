@@ -184,7 +184,7 @@ def run_notebooks(
                 else:
                     raise UnknownGeography("give --lan or --all")
                 if html_dir:
-                    runner.check_out_dir(html_dir, "--html")
+                    runner.check_out_dir(html_dir, "--html", create=False)
                 report = runner.run(
                     geos,
                     section,

@@ -171,7 +171,7 @@ def check_templates(section_names: list[str], templates_dir: Path) -> None:
             notebook = nbformat.read(template, as_version=4)
         except FileNotFoundError:
             raise RunError(f"{template}: template not found") from None
-        except (OSError, ValueError, KeyError, AttributeError) as error:
+        except Exception as error:  # nbformat raises many kinds for a file that is no notebook
             raise RunError(f"{template}: not a readable notebook ({error})") from None
         if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in notebook.cells):
             raise RunError(
@@ -183,9 +183,10 @@ def check_templates(section_names: list[str], templates_dir: Path) -> None:
 SPECIAL_ROOTS = [Path("/dev"), Path("/proc"), Path("/sys")]
 
 
-def check_out_dir(path: Path, option: str = "--out") -> Path:
-    """Create the output folder if its parent exists, and prove it is writable, before anything
-    runs. Special file systems are refused even where root could write to them."""
+def check_out_dir(path: Path, option: str = "--out", create: bool = True) -> Path:
+    """Refuse, before anything runs, an output folder that cannot be the command's own: on a
+    special file system (even where root could write there), a file, a missing parent, or
+    not writable. With `create`, make the folder; without, change nothing."""
     resolved = Path(os.path.abspath(path)).resolve()
     if any(resolved == root or root in resolved.parents for root in SPECIAL_ROOTS):
         raise RunError(f"{option} {path}: {resolved.parts[1]} is a special folder, not for pages")
@@ -194,8 +195,10 @@ def check_out_dir(path: Path, option: str = "--out") -> Path:
     if not resolved.exists() and not resolved.parent.is_dir():
         raise RunError(f"{option} {path}: its parent folder {resolved.parent} does not exist")
     try:
-        resolved.mkdir(exist_ok=True)
-        with tempfile.TemporaryFile(dir=resolved):  # unnamed where the OS allows: leaves nothing
+        if create:
+            resolved.mkdir(exist_ok=True)
+        probe = resolved if resolved.exists() else resolved.parent
+        with tempfile.TemporaryFile(dir=probe):  # unnamed where the OS allows: leaves nothing
             pass
     except OSError as error:
         raise RunError(f"{option} {path}: cannot write there ({error.strerror})") from None
@@ -239,11 +242,16 @@ class Executed:
     error: str | None = None
 
 
-def _mortal_kernel_manager():
-    """A kernel manager whose kernels die with the worker that started them."""
+def _mortal_kernel_manager(folder: Path):
+    """A kernel manager whose kernels die with the worker that started them, and whose
+    connection file is in the page's private folder (not loose in the system's temp folder)."""
     from jupyter_client import AsyncKernelManager
 
     class MortalKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.connection_file = str(folder / ".kernel.json")
+
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw["preexec_fn"] = processes.child_setup()  # reaches subprocess.Popen
             await super()._async_launch_kernel(kernel_cmd, **kw)
@@ -276,7 +284,7 @@ def execute(job: Job, data_dir: Path, timeout: int, scratch: str, retries: int =
                     # 18.5 s instead of 23 s on 2 cores).
                     shutdown_kernel="immediate",
                     cwd=str(workdir),  # the page's download lands here
-                    kernel_manager_class=_mortal_kernel_manager(),
+                    kernel_manager_class=_mortal_kernel_manager(workdir),
                 )
                 break
             except papermill.PapermillExecutionError as error:

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
-from lansbok import sections
+from lansbok import processes, sections
 from lansbok.charts import BUNDLE_NAME, vega_bundle
 from lansbok.data import (
     DEFAULT_DATA_DIR,
@@ -255,7 +255,10 @@ def sphinx_build(root: Path) -> Path:
         "-n",
         "--keep-going",
     ]
-    result = subprocess.run(command, capture_output=True, text=True)
+    # The build dies with this process; an interruption kills it (subprocess.run does).
+    result = subprocess.run(
+        command, capture_output=True, text=True, preexec_fn=processes.child_setup()
+    )
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-40:])
         raise BuildError(f"jupyter-book build failed (exit {result.returncode}):\n{tail}")
@@ -266,9 +269,10 @@ def sphinx_build(root: Path) -> Path:
     shutil.copytree(built, incoming)
     old = root / "_build" / ".html-old"
     shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.rename(old)
-    incoming.rename(final)
+    with processes.deferred_signals():  # never a moment without _build/html
+        if final.exists():
+            final.rename(old)
+        incoming.rename(final)
     shutil.rmtree(old, ignore_errors=True)
     return final / "index.html"
 

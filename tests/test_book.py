@@ -219,7 +219,7 @@ def test_downloads(site):
 
 
 def copy_book_source(target):
-    for name in ("_config.yml", "chapters", "notebooks"):
+    for name in ("_config.yml", "chapters", "notebooks", "_static", "_templates"):
         source = PROJECT_ROOT / name
         if source.is_dir():
             shutil.copytree(source, target / name)

@@ -1,10 +1,13 @@
 """The book, built once from the shipped data, checked in a real headless Chromium."""
 
 import ast
+import csv
 import json
+import re
 import shutil
 import threading
 from functools import partial
+from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from urllib.request import urlopen
 
@@ -216,7 +219,7 @@ def test_downloads(site):
 
 
 def copy_book_source(target):
-    for name in ("_config.yml", "chapters", "notebooks"):
+    for name in ("_config.yml", "chapters", "notebooks", "_static", "_templates"):
         source = PROJECT_ROOT / name
         if source.is_dir():
             shutil.copytree(source, target / name)
@@ -254,3 +257,62 @@ def test_a_failed_sphinx_build_keeps_the_previous_site(tmp_path):
     with pytest.raises(BuildError, match="finns/inte"):
         build(root=tmp_path, geographies=[RIKET, gotland], progress=False)
     assert index.read_bytes() == before
+
+
+class TableCells(HTMLParser):
+    """The text of every cell of every table in a page, row by row."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in {"td", "th"}:
+            self._cell = ""
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+    def handle_endtag(self, tag):
+        if tag in {"td", "th"} and self._cell is not None:
+            self.rows[-1].append(self._cell.strip())
+            self._cell = None
+
+
+def test_no_small_count_of_minors_is_published_on_the_site(site, dataset):
+    """Every page, chart specification and download of the built site shows the municipality
+    counts of unaccompanied minors exactly as lansbok.privacy publishes them (whose audit
+    against recovery is tests/robustness/test_privacy.py): no count of 1-4 anywhere."""
+    from lansbok.privacy import protect
+
+    shown = protect(dataset, "minors_assignments_2024").shown()
+    names = dataset.table("municipalities").set_index("municipality_code")["name_short"]
+    expected = {
+        (names[row.municipality_code], row.category): str(row.count) for row in shown.itertuples()
+    }
+    html_root = PROJECT_ROOT / "_build" / "html"
+    checked = 0
+    for code in ["SE", *CODES]:
+        page = (html_root / "generated" / code / "minors.html").read_text(encoding="utf-8")
+        parser = TableCells()
+        parser.feed(page)
+        for row in parser.rows:
+            if len(row) == 4 and row[0] != "Kommun":
+                cells = dict(zip(["anknytning", "maluppfyllnad", "total"], row[1:], strict=True))
+                for category, text in cells.items():
+                    value = text.replace("\u202f", "")
+                    assert value == expected[(row[0], category)], (code, row)
+                    checked += 1
+        for record in re.findall(r'\{[^{}]*"municipality"[^{}]*\}', page):  # chart data
+            for count in re.findall(r'"(?:children|anknytning|maluppfyllnad)":\s*(\d+)', record):
+                assert int(count) == 0 or int(count) >= 5, (code, record)
+    downloads = list((html_root / "_downloads").rglob("minors.csv"))
+    assert len(downloads) == len(CODES) + 1
+    for path in downloads:
+        for row in csv.DictReader(path.open(encoding="utf-8")):
+            for category in ("anknytning", "maluppfyllnad", "children"):
+                assert row[category] == ".." or int(row[category]) == 0 or int(row[category]) >= 5
+    assert checked > 3 * 150

@@ -28,6 +28,7 @@ def test_html_pages_for_a_county_draw_offline(tmp_path, browser):
     assert sorted(p.name for p in target.iterdir()) == [
         "index.html",
         "lansbok-vega.js",
+        "lansbok.css",
         "reception.csv",
         "reception.html",
         "tia.csv",
@@ -37,10 +38,15 @@ def test_html_pages_for_a_county_draw_offline(tmp_path, browser):
     assert "<title>Mottagande av nyanlända – Skåne län</title>" in text
     assert "{glue:text}" not in text and "{term}" not in text and "Exempeldata" in text
     assert '<a href="reception.csv">' in text
+    # Under the book's Content-Security-Policy: no inline script or style of its own.
+    assert '<meta http-equiv="Content-Security-Policy"' in text
+    assert "<script>" not in text and '<link rel="stylesheet" href="lansbok.css">' in text
     for name in ("reception.html", "tia.html"):
         page, visit = open_page(browser, (target / name).as_uri())
         page.wait_for_function(ALL_CHARTS_DRAWN, timeout=20_000)
         assert page.locator(".lansbok-chart").count() >= 2
+        # The inline styles of report.Page.table's tables are refused until it uses classes
+        # (tests/robustness/test_csp.py::test_tables_carry_no_inline_style).
         assert visit.errors == [] and visit.blocked == []
         assert accessibility_violations(page) == []
         page.close()

@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import nbformat
@@ -40,8 +41,8 @@ def test_second_run_executes_nothing(tmp_path):
         if {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))
     ]
     assert hidden and all("remove-cell" in c.metadata["tags"] for c in hidden)
-    toc = (tmp_path / "_toc.yml").read_text()
-    assert "generated/12/tia" in toc
+    # The table of contents is the book's: a run into another folder writes nothing outside it.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["generated"]
 
 
 def test_a_county_data_change_re_executes_that_county_and_riket(tmp_path, data_copy):
@@ -103,8 +104,9 @@ def test_unknown_county_writes_nothing(tmp_path):
     assert not out.exists()
 
 
-def test_an_interrupted_run_is_repaired_by_the_next(tmp_path):
-    out = tmp_path / "generated"
+def test_an_interrupted_run_is_repaired_by_the_next(tmp_path, monkeypatch):
+    out, scratch = tmp_path / "generated", tmp_path / "tmp"
+    scratch.mkdir()
     command = [
         sys.executable,
         "-m",
@@ -124,16 +126,24 @@ def test_an_interrupted_run_is_repaired_by_the_next(tmp_path):
         str(out),
     ]
     process = subprocess.Popen(
-        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "TMPDIR": str(scratch)},
     )
+    # Pages are executed in the run's temporary folder, never in the output folder.
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not list(out.rglob(".*.tmp-*")):
+    while time.monotonic() < deadline and not list(scratch.glob("lansbok-run-*/*-reception-*")):
         time.sleep(0.05)
     os.killpg(process.pid, signal.SIGKILL)  # as hard as a kill can be: no clean-up runs
     process.wait()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR afresh
     report = run([SKANE, VG], ["reception", "minors"], out_dir=out, progress=False)
     assert report.ok and len(report.executed) + len(report.reused) == 4
-    assert not list(out.rglob(".*.tmp-*"))
+    assert list(scratch.iterdir()) == []  # the killed run's temporary folder is removed
+    assert not [p for p in out.rglob(".*") if p.is_file()]
     for path in out.rglob("*.ipynb"):
         assert json.loads(path.read_text())["metadata"]["lansbok"]["cache_key"]
 

@@ -7,7 +7,9 @@ build never destroys a good one.
 
 from __future__ import annotations
 
+import copy
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -15,11 +17,15 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
-from lansbok import sections
+import pandas as pd
+
+from lansbok import processes, sections
 from lansbok.charts import BUNDLE_NAME, vega_bundle
 from lansbok.data import (
     DEFAULT_DATA_DIR,
+    DESCRIPTOR,
     PROJECT_ROOT,
     Dataset,
     atomic_write,
@@ -27,8 +33,10 @@ from lansbok.data import (
 )
 from lansbok.figures import OFFICIAL, combined_status
 from lansbok.geography import RIKET, Geography
+from lansbok.privacy import TOTAL, policy, protect
 from lansbok.report import sv_number
 from lansbok.run import OUTPUT_DIR, Report, all_geographies, output_path, run
+from lansbok.safe import md_text, to_csv
 from lansbok.toc import RECONCILIATION, write_toc
 
 STATUS_SV = {OFFICIAL: "officiell", "sample": "exempeldata", None: "saknas"}
@@ -66,7 +74,7 @@ def page_status(data: Dataset, out_dir: Path) -> str:
                 cells.append(f"{{doc}}`{STATUS_SV[status]} </{doc}>`")
             else:
                 cells.append(STATUS_SV[None])
-        rows.append(f"| {geo.name} | " + " | ".join(cells) + " |")
+        rows.append(f"| {md_text(geo.name)} | " + " | ".join(cells) + " |")
     return "\n".join(rows) + "\n"
 
 
@@ -90,7 +98,7 @@ def reconciliation_page(data: Dataset) -> str:
             verdict = "kan inte beräknas: " + sections.NOT_COMPUTABLE[row.indicator_id]
         else:
             verdict = "ja" if row.match else "**nej**"
-        statement = row.statement_sv.replace("|", "\\|")
+        statement = md_text(row.statement_sv)
         lines.append(
             f"| {statement} | {sv_number(row.published)} | {computed} | {KIND_SV[row.kind]} "
             f"| {verdict} | {STATUS_SV[row.status if isinstance(row.status, str) else None]} |"
@@ -99,50 +107,127 @@ def reconciliation_page(data: Dataset) -> str:
 
 
 def catalogue(data: Dataset) -> str:
-    """The data catalogue, from data/datapackage.json."""
+    """The data catalogue, from data/datapackage.json (every text from it escaped: it is data)."""
     lines = []
     for name, resource in data.resources.items():
         status = STATUS_SV[resource["status"]]
-        lines += [f"## {resource['title']}", ""]
-        lines.append(f"- Fil: `data/{resource['path']}` ({len(data.table(name))} rader)")
+        lines += [f"## {md_text(resource['title'])}", ""]
+        lines.append(f"- Fil: `data/{md_text(resource['path'])}` ({len(data.table(name))} rader)")
         lines.append(f"- Status: **{status}**")
-        lines.append(f"- Producent: {resource['producer']}")
+        lines.append(f"- Producent: {md_text(resource['producer'])}")
         for source in resource["sources"]:
-            target = source.get("path", "")
-            link = (
-                f"[{source['title']}]({target})" if target.startswith("http") else source["title"]
-            )
-            lines.append(f"- Källa: {link}")
-        lines.append(
-            f"- Licens: {resource['licenses'][0].get('title', resource['licenses'][0]['name'])}"
-        )
+            lines.append(f"- Källa: {_source_link(source)}")
+        licence = resource["licenses"][0]
+        lines.append(f"- Licens: {md_text(licence.get('title', licence['name']))}")
         if "retrieved" in resource:
-            lines.append(f"- Hämtad: {resource['retrieved']}")
+            lines.append(f"- Hämtad: {md_text(resource['retrieved'])}")
         for record in resource.get("lansbok:imports", []):
             lines.append(
-                f"- Inläst för {record['year']}: `{record['file']}` den {record['imported']}"
-                f" (sha256 `{record['sha256'][:12]}…`)"
+                f"- Inläst för {md_text(record['year'])}: `{md_text(record['file'])}` den "
+                f"{md_text(record['imported'])} (sha256 `{md_text(record['sha256'][:12])}…`)"
             )
         if "description" in resource:
-            lines.append(f"- Beskrivning: {resource['description']}")
+            lines.append(f"- Beskrivning: {md_text(resource['description'])}")
+        if name in policy(data).rules:
+            lines.append(f"- I boken och i zip-filen: {SUPPRESSED_IN_ZIP}")
         lines.append("")
     return "\n".join(lines)
 
 
+# Said of each protected table in the catalogue.
+SUPPRESSED_IN_ZIP = (
+    "små antal ensamkommande barn per kommun är undertryckta (se Om data och metod); zip-filen "
+    "innehåller tabellen med samma undertryckning som sidorna, inte de underliggande värdena."
+)
+
+
+def _source_link(source: dict) -> str:
+    """A source's title, linked when its address is a web address (percent-encoded, so that it
+    cannot end the link or start markup)."""
+    title, target = md_text(source["title"]), source.get("path", "")
+    if urlsplit(target).scheme in {"http", "https"}:
+        return f"[{title}](<{quote(target, safe=URL_SAFE)}>)"
+    return title
+
+
+URL_SAFE = ":/?#@!$&'*+,;=%~"
+
+
 def sample_method(data: Dataset) -> str:
     methods = {r["method"] for r in data.resources.values() if r["status"] == "sample"}
-    return "\n\n".join(sorted(methods)) + "\n"
+    return "\n\n".join(md_text(m) for m in sorted(methods)) + "\n"
 
 
-def data_zip(data_dir: Path) -> bytes:
-    """The data package as a zip, byte for byte the same for the same files."""
+def suppression_summary(data: Dataset) -> str:
+    """The method page's table: per protected table, cells and how many are suppressed."""
+    rule = policy(data)
+    lines = [
+        "| Tabell | Celler (kommun och kategori, med kommunens summa) | Undertryckta | "
+        f"varav {rule.range_text} | varav sekundärt |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name in rule.rules:
+        cells = protect(data, name).cells
+        primary = cells["count"].map(rule.hides)
+        title = md_text(data.resources[name]["title"])
+        lines.append(
+            f"| {title} | {sv_number(len(cells))} | {sv_number(cells['suppressed'].sum())} | "
+            f"{sv_number(primary.sum())} | {sv_number((cells['suppressed'] & ~primary).sum())} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def published_table(data: Dataset, name: str) -> pd.DataFrame:
+    """A protected table as the zip ships it: its own rows and columns, with each suppressed
+    count replaced by the symbol, and a row for each suppressed zero a sparse table leaves out."""
+    protected = protect(data, name)
+    rule, original = protected.rule, data.table(name)
+    keys = ["municipality_code", *rule.per, *([rule.category] if rule.category else [])]
+    cells = (
+        protected.cells[protected.cells["category"] != TOTAL] if rule.category else protected.cells
+    )
+    cells = cells.rename(columns={"category": rule.category})[[*keys, "suppressed"]]
+    merged = original.merge(cells, how="outer", on=keys, indicator=True)
+    merged = merged[(merged["_merge"] != "right_only") | merged["suppressed"]]
+    counts = merged[rule.count].astype("Int64").astype("object")
+    counts[merged["suppressed"].fillna(False).astype(bool)] = protected.symbol
+    merged = merged.assign(**{rule.count: counts})[list(original.columns)]
+    return merged.sort_values(keys, kind="stable")
+
+
+def data_zip(data: Dataset) -> bytes:
+    """The data package as a zip, byte for byte the same for the same files. The tables of
+    `lansbok:small_counts` are shipped suppressed, as the pages show them, with the symbol
+    declared a missing value in their schema; text cells cannot run as spreadsheet formulas."""
+    descriptor = copy.deepcopy(data.descriptor)
+    rules = policy(data)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(data_dir.iterdir()):
-            if path.suffix in {".csv", ".json"}:
-                info = zipfile.ZipInfo(f"lansbok-data/{path.name}", date_time=(2024, 1, 1, 0, 0, 0))
-                archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
+        for resource in descriptor["resources"]:
+            name = resource["name"]
+            if name in rules.rules:
+                frame = published_table(data, name)
+                schema = resource["schema"]
+                schema["missingValues"] = [*schema.get("missingValues", [""]), rules.symbol]
+                for field in schema["fields"]:
+                    if field["name"] == rules.rules[name].count:  # suppressed: no value
+                        field.get("constraints", {}).pop("required", None)
+                resource.pop("lansbok:totals", None)  # suppressed counts do not add up
+                resource["lansbok:suppressed"] = SUPPRESSED_IN_ZIP
+            else:
+                frame = pd.read_csv(
+                    data.data_dir / resource["path"], dtype=str, keep_default_na=False
+                )
+            text = [f["name"] for f in resource["schema"]["fields"] if f.get("type") == "string"]
+            _add(archive, resource["path"], to_csv(frame, text))
+        text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
+        _add(archive, DESCRIPTOR, text)
     return buffer.getvalue()
+
+
+def _add(archive: zipfile.ZipFile, name: str, text: str) -> None:
+    info = zipfile.ZipInfo(f"lansbok-data/{name}", date_time=(2024, 1, 1, 0, 0, 0))
+    archive.writestr(info, text.encode("utf-8"), zipfile.ZIP_DEFLATED)
 
 
 def write_generated(data: Dataset, data_dir: Path, out_dir: Path, root: Path) -> None:
@@ -150,7 +235,8 @@ def write_generated(data: Dataset, data_dir: Path, out_dir: Path, root: Path) ->
     atomic_write(out_dir / "status.md", page_status(data, out_dir))
     atomic_write(out_dir / "katalog.md", catalogue(data))
     atomic_write(out_dir / "metod.md", sample_method(data))
-    atomic_write(out_dir / "lansbok-data.zip", data_zip(data_dir))
+    atomic_write(out_dir / "rojandeskydd.md", suppression_summary(data))
+    atomic_write(out_dir / "lansbok-data.zip", data_zip(data))
     (root / "_static").mkdir(exist_ok=True)
     atomic_write(root / "_static" / BUNDLE_NAME, vega_bundle())
     write_toc(data, out_dir)
@@ -169,7 +255,10 @@ def sphinx_build(root: Path) -> Path:
         "-n",
         "--keep-going",
     ]
-    result = subprocess.run(command, capture_output=True, text=True)
+    # The build dies with this process; an interruption kills it (subprocess.run does).
+    result = subprocess.run(
+        command, capture_output=True, text=True, preexec_fn=processes.child_setup()
+    )
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-40:])
         raise BuildError(f"jupyter-book build failed (exit {result.returncode}):\n{tail}")
@@ -180,9 +269,10 @@ def sphinx_build(root: Path) -> Path:
     shutil.copytree(built, incoming)
     old = root / "_build" / ".html-old"
     shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.rename(old)
-    incoming.rename(final)
+    with processes.deferred_signals():  # never a moment without _build/html
+        if final.exists():
+            final.rename(old)
+        incoming.rename(final)
     shutil.rmtree(old, ignore_errors=True)
     return final / "index.html"
 

@@ -1,8 +1,11 @@
 """Altair charts for the book: Swedish titles and numbers, source and status on every chart, a
 description for screen readers, and drawn with no network.
 
-Altair's default HTML loads vega from a CDN. Here the renderer's HTML only calls
-`window.vegaEmbed`; the page loads the vega bundle once from a local file (`vega_bundle`).
+Altair's default HTML loads vega from a CDN and draws with an inline script. Here a chart is a
+container and its specification in a JSON data block (which a browser never executes), and the
+page loads one local script (`vega_bundle`: vega, vega-lite, vega-embed and a loader) that draws
+every chart it finds. With no inline script and no `eval` (expressions are interpreted, not
+compiled), the pages work under a strict Content-Security-Policy (`lansbok.csp`).
 """
 
 from __future__ import annotations
@@ -29,28 +32,77 @@ SV_FORMAT_LOCALE = {
 }
 
 
+# vega-embed's options for every chart. `ast` makes vega interpret expressions with the
+# interpreter vega-embed carries instead of compiling them with `new Function`, which a
+# Content-Security-Policy without 'unsafe-eval' forbids. The default styles that vega-embed and
+# its tooltip would inject as <style> elements (which the policy also forbids) are off: their
+# rules are in _static/lansbok.css.
+EMBED_OPTIONS = {
+    "actions": False,
+    "renderer": "svg",
+    "formatLocale": SV_FORMAT_LOCALE,
+    "ast": True,
+    "defaultStyle": False,
+    "tooltip": {"disableDefaultStyle": True},
+}
+# Draws every chart on the page from its JSON data block. A classic script (Chromium refuses
+# ES modules from file://), run once the document is parsed.
+CHART_LOADER = """
+(function () {
+  var OPTIONS = __OPTIONS__;
+  function draw() {
+    document.querySelectorAll("script.lansbok-chart-spec").forEach(function (block) {
+      var target = document.getElementById(block.getAttribute("data-chart"));
+      if (!target || target.hasAttribute("data-drawn")) return;
+      target.setAttribute("data-drawn", "");
+      var options = JSON.parse(JSON.stringify(OPTIONS)); // a copy for each chart
+      window.vegaEmbed(target, JSON.parse(block.textContent), options).catch(console.error);
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();
+"""
+
+
 def vega_bundle() -> str:
-    """vega, vega-lite and vega-embed in one script that sets window.vegaEmbed. Wrapped in a
-    function, so that its top-level names do not collide with other scripts on the page."""
+    """vega, vega-lite and vega-embed in one script that sets window.vegaEmbed, then the loader
+    that draws the page's charts. The bundle is wrapped in a function, so that its top-level
+    names do not collide with other scripts on the page."""
     import vl_convert
 
-    return "(function(){\n" + vl_convert.javascript_bundle() + "\n})();\n"
+    loader = CHART_LOADER.replace("__OPTIONS__", json.dumps(EMBED_OPTIONS, sort_keys=True))
+    return "(function(){\n" + vl_convert.javascript_bundle() + "\n})();\n" + loader
+
+
+# In HTML, "</script" ends a script element and "<!--" can keep it from ending; U+2028 and
+# U+2029 end a line in older JavaScript. JSON may write any character of a string as a \u
+# escape, so these characters never appear as themselves.
+_HTML_UNSAFE = {ord(c): f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"}
+
+
+def html_json(value) -> str:
+    """`value` as JSON that is inert inside an HTML element (a <script type="application/json">
+    data block, or an attribute value): no <, >, & or line separator appears literally."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False).translate(_HTML_UNSAFE)
 
 
 def offline_html(spec: dict, **_metadata) -> dict:
-    """Altair renderer: a container and a call to the locally loaded vegaEmbed."""
-    # "</" would end the script element early: escape it inside the JSON.
-    text = json.dumps(spec, sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
+    """Altair renderer: a container and the chart's specification as a JSON data block, which
+    the loader in `vega_bundle` draws."""
+    text = html_json(spec)
     chart_id = "chart-" + hashlib.sha1(text.encode()).hexdigest()[:12]
     label = spec.get("description", "Diagram")
-    options = {"actions": False, "renderer": "svg", "formatLocale": SV_FORMAT_LOCALE}
     markup = (
-        # Scrolls sideways on a narrow screen (and takes focus, so it scrolls by keyboard too).
+        # Scrolls sideways on a narrow screen (and takes focus, so it scrolls by keyboard too):
+        # the class's rules are in _static/lansbok.css.
         f'<div class="lansbok-chart" id="{chart_id}" role="figure" tabindex="0" '
-        f'style="max-width:100%;overflow-x:auto" '
         f'aria-label="{html.escape(label, quote=True)}"></div>\n'
-        f"<script>window.vegaEmbed({json.dumps('#' + chart_id)}, {text}, "
-        f"{json.dumps(options)}).catch(console.error);</script>"
+        f'<script type="application/json" class="lansbok-chart-spec" data-chart="{chart_id}">'
+        f"{text}</script>"
     )
     return {"text/html": markup}
 
@@ -88,6 +140,7 @@ def bar_chart(
     color: str | None = None,
     color_title: str | None = None,
     sort: list[str] | None = None,
+    notes: tuple[str, ...] = (),
 ) -> alt.Chart:
     """Horizontal bars, largest first (or in the order `sort` gives), with a Swedish title,
     source and status as subtitle, and a description for screen readers."""
@@ -111,7 +164,7 @@ def bar_chart(
         .mark_bar()
         .encode(**encoding)
         .properties(
-            title=_title(title, source, status),
+            title=_title(title, source, status, *notes),
             width=520,
         )
     )

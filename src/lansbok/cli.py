@@ -133,6 +133,18 @@ def figures(
         typer.echo(frame.to_string(float_format=lambda v: f"{v:.2f}", na_rep="-"))
 
 
+def _interrupted(stop) -> None:
+    typer.echo(
+        f"interrupted by {stop.name}: every worker, kernel and build stopped; "
+        "pages written before are complete, nothing half-written is left",
+        err=True,
+    )
+    raise typer.Exit(stop.exit_code)
+
+
+Jobs = Annotated[int | None, typer.Option("--jobs", min=1, help="Parallel kernels.")]
+
+
 @app.command("run")
 def run_notebooks(
     lan: Annotated[
@@ -144,11 +156,14 @@ def run_notebooks(
     section: Annotated[
         list[str] | None, typer.Option("--section", help="Only this section.")
     ] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", help="Parallel kernels.")] = None,
+    jobs: Jobs = None,
     force: Annotated[bool, typer.Option("--force", help="Execute even if up to date.")] = False,
-    timeout: Annotated[int, typer.Option("--timeout", help="Seconds per cell.")] = 600,
+    timeout: Annotated[int, typer.Option("--timeout", min=1, help="Seconds per cell.")] = 600,
     data_dir: DataDir = DEFAULT_DATA_DIR,
-    out_dir: Annotated[Path | None, typer.Option("--out", file_okay=False)] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", file_okay=False, help="Pages go here (default: the book's)."),
+    ] = None,
     html_dir: Annotated[
         Path | None,
         typer.Option("--html", file_okay=False, help="Also write standalone HTML pages here."),
@@ -157,75 +172,104 @@ def run_notebooks(
         Path | None, typer.Option("--templates", file_okay=False, hidden=True)
     ] = None,
 ) -> None:
-    """Execute the section notebooks for one or more geographies (cached, parallel)."""
+    """Execute the section notebooks for one or more geographies (cached, parallel). Only with
+    the default --out is the book's table of contents (_toc.yml) written too."""
     from lansbok import run as runner
+    from lansbok.processes import Interrupted, interruptible
     from lansbok.sections import SECTIONS
 
+    out = out_dir or runner.OUTPUT_DIR
     try:
-        dataset = data_module.load(data_dir)
-        counties_table = dataset.table("counties")
-        if all_geographies:
-            geos = runner.all_geographies(dataset)
-        elif lan:
-            geos = list(dict.fromkeys(resolve(value, counties_table) for value in lan))
-        else:
-            raise UnknownGeography("give --lan or --all")
-        unknown = sorted(set(section or []) - set(runner.PAGES))
-        if unknown:
-            valid = ", ".join(runner.PAGES)
-            typer.echo(f"error: unknown section {unknown}. Valid: {valid}", err=True)
-            raise typer.Exit(2)
-        report = runner.run(
-            geos,
-            section,
-            data_dir=data_dir,
-            out_dir=out_dir or runner.OUTPUT_DIR,
-            templates_dir=templates_dir or runner.TEMPLATES_DIR,
-            jobs=jobs,
-            force=force,
-            timeout=timeout,
-        )
-    except UnknownGeography as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
-    except DataError as error:
-        _fail(error)
-    for job, message in report.failures:
-        typer.echo(f"FAILED {job.label}:\n{message}\n", err=True)
-    typer.echo(
-        f"executed {len(report.executed)}, reused {len(report.reused)}, "
-        f"failed {len(report.failures)}"
-    )
-    if not report.ok:
-        raise typer.Exit(1)
-    if html_dir:
-        from lansbok.export import write_site
+        with interruptible():
+            try:
+                dataset = data_module.load(data_dir)
+                counties_table = dataset.table("counties")
+                if all_geographies:
+                    geos = runner.all_geographies(dataset)
+                elif lan:
+                    geos = list(dict.fromkeys(resolve(value, counties_table) for value in lan))
+                else:
+                    raise UnknownGeography("give --lan or --all")
+                if html_dir:
+                    runner.check_out_dir(html_dir, "--html", create=False)
+                report = runner.run(
+                    geos,
+                    section,
+                    data_dir=data_dir,
+                    out_dir=out,
+                    templates_dir=templates_dir or runner.TEMPLATES_DIR,
+                    jobs=jobs,
+                    force=force,
+                    timeout=timeout,
+                )
+                if out_dir is None:  # the book's own folder: its table of contents too
+                    from lansbok.toc import write_toc
 
-        out = out_dir or runner.OUTPUT_DIR
-        for geo in geos:
-            target = html_dir if len(geos) == 1 else html_dir / geo.code
-            pages = [runner.output_path(out, geo, s) for s in section or SECTIONS]
-            write_site(pages, target)
-            typer.echo(f"wrote {len(pages)} pages for {geo.name} to {target / 'index.html'}")
+                    write_toc(dataset, out)
+            except (UnknownGeography, runner.RunError) as error:
+                typer.echo(f"error: {error}", err=True)
+                raise typer.Exit(2) from None
+            except DataError as error:
+                _fail(error)
+            for job, message in report.failures:
+                typer.echo(f"FAILED {job.label}:\n{message}\n", err=True)
+            typer.echo(
+                f"executed {len(report.executed)}, reused {len(report.reused)}, "
+                f"failed {len(report.failures)}"
+            )
+            if not report.ok:
+                raise typer.Exit(1)
+            if html_dir:
+                _write_html(geos, section or list(SECTIONS), out, html_dir)
+    except Interrupted as stop:
+        _interrupted(stop)
+
+
+def _write_html(geos, section_names: list[str], out: Path, html_dir: Path) -> None:
+    from lansbok import run as runner
+    from lansbok.export import write_site
+
+    for geo in geos:
+        target = html_dir if len(geos) == 1 else html_dir / geo.code
+        names = [s for s in section_names if geo.is_national or s not in runner.NATIONAL_ONLY]
+        if not names:  # only pages made for Riket were asked for
+            continue
+        pages = [runner.output_path(out, geo, s) for s in names]
+        write_site(pages, target)
+        typer.echo(f"wrote {len(pages)} pages for {geo.name} to {target / 'index.html'}")
 
 
 @app.command()
 def book(
-    jobs: Annotated[int | None, typer.Option("--jobs", help="Parallel kernels.")] = None,
+    jobs: Jobs = None,
     force: Annotated[bool, typer.Option("--force", help="Execute every page again.")] = False,
     data_dir: DataDir = DEFAULT_DATA_DIR,
+    root: Annotated[Path | None, typer.Option("--root", file_okay=False, hidden=True)] = None,
+    lan: Annotated[list[str] | None, typer.Option("--lan", hidden=True)] = None,
 ) -> None:
     """Validate, execute every page (cached), and build the book strictly into _build/html."""
     from lansbok.book import BuildError, build
+    from lansbok.processes import Interrupted, interruptible
+    from lansbok.run import RunError
 
+    options = {"root": root} if root else {}
     try:
-        result = build(data_dir=data_dir, jobs=jobs, force=force)
+        with interruptible():
+            if lan:  # a smaller book, for tests
+                counties_table = data_module.load(data_dir).table("counties")
+                options["geographies"] = [resolve(value, counties_table) for value in lan]
+            result = build(data_dir=data_dir, jobs=jobs, force=force, **options)
     except DataError as error:
         _fail(error)
+    except (RunError, UnknownGeography) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
     except BuildError as error:
         typer.echo(f"error: {error}", err=True)
         typer.echo("The previous _build/html, if any, is left as it was.", err=True)
         raise typer.Exit(1) from None
+    except Interrupted as stop:
+        _interrupted(stop)
     report = result.report
     typer.echo(
         f"executed {len(report.executed)} notebooks, reused {len(report.reused)} "

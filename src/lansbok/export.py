@@ -2,6 +2,11 @@
 
 Each page opens in a browser with no network: the charts are drawn by a local copy of the vega
 bundle written next to the pages, and the glued figures are put into the narrative.
+
+Data is text, never markup: the Markdown is rendered with raw HTML off, and a glued value is
+escaped before it is put into the Markdown, so a name such as `<img src=x onerror=…>` shows as
+itself. The pages carry the book's Content-Security-Policy (no inline script or style), which
+they work under: their style sheet and scripts are files beside them.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import nbformat
 from markdown_it import MarkdownIt
 
 from lansbok.charts import BUNDLE_NAME, vega_bundle
-from lansbok.data import atomic_write
+from lansbok.csp import META
+from lansbok.data import PROJECT_ROOT, atomic_write
+from lansbok.safe import md_text
 from lansbok.sections import TITLES
 
 GLUE = re.compile(r"\{glue:text\}`([^`]+)`")
@@ -23,6 +30,8 @@ GLUE = re.compile(r"\{glue:text\}`([^`]+)`")
 DOWNLOAD = re.compile(r"\{download\}`([^`<]+?)\s*<([^>`]+)>`")
 TERM = re.compile(r"\{term\}`([^`<]+?)(?:\s*<[^>`]+>)?`")
 RECORD = "application/papermill.record/text/plain"
+STYLE_NAME = "lansbok.css"
+# The page's own rules; the book's rules for charts and tables (_static/lansbok.css) follow.
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem;
        line-height: 1.5; color: #1a1a1a; }
@@ -44,45 +53,70 @@ def glued_values(notebook) -> dict[str, str]:
     return values
 
 
+def inline_text(markdown: MarkdownIt, source: str) -> str:
+    """The plain text of a line of Markdown (escapes resolved, markup dropped), for <title>."""
+    return "".join(
+        child.content
+        for token in markdown.parseInline(source)
+        for child in token.children or []
+        if child.type in {"text", "code_inline"}
+    )
+
+
+def head(title: str) -> str:
+    """A page's <head>: the Content-Security-Policy first, then only files beside the page."""
+    return (
+        f'<!DOCTYPE html>\n<html lang="sv">\n<head>\n<meta charset="utf-8">\n{META}'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<title>{html.escape(title)}</title>\n<link rel="stylesheet" href="{STYLE_NAME}">\n'
+    )
+
+
 def notebook_html(path: Path, nav: str = "") -> tuple[str, str]:
     """(title, page) for one executed notebook."""
     notebook = nbformat.read(path, as_version=4)
     glued = glued_values(notebook)
-    markdown = MarkdownIt("commonmark").enable("table")
+    # Raw HTML in Markdown is shown as text, not passed through.
+    markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
     title, parts = path.stem, []
     for cell in notebook.cells:
         tags = set(cell.metadata.get("tags", []))
         if "remove-cell" in tags:
             continue
         if cell.cell_type == "markdown":
-            source = GLUE.sub(lambda m: glued.get(m.group(1), "uppgift saknas"), cell.source)
+            # A glued value is text: escaped, so that no Markdown or HTML can start from it.
+            source = GLUE.sub(
+                lambda m: md_text(glued.get(m.group(1), "uppgift saknas")), cell.source
+            )
             source = TERM.sub(r"\1", DOWNLOAD.sub(r"[\1](\2)", source))
             if source.startswith("# ") and title == path.stem:
-                title = source.splitlines()[0][2:].strip()
+                title = inline_text(markdown, source.splitlines()[0][2:].strip())
             parts.append(markdown.render(source))
         elif cell.cell_type == "code":
             if "remove-input" not in tags:
                 parts.append(f"<pre><code>{html.escape(cell.source)}</code></pre>")
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
+                # HTML that lansbok.report and lansbok.charts made, with every value from the
+                # data escaped (and charts as JSON data blocks, never script).
                 if "text/html" in data:
                     parts.append(data["text/html"])
                 elif "text/plain" in data:
                     parts.append(f"<pre>{html.escape(data['text/plain'])}</pre>")
     page = (
-        '<!DOCTYPE html>\n<html lang="sv">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n"
-        f'<script src="{BUNDLE_NAME}"></script>\n</head>\n<body>\n'
+        head(title) + f'<script src="{BUNDLE_NAME}"></script>\n</head>\n<body>\n'
         f"<nav>{nav}</nav>\n<main>\n" + "\n".join(parts) + "\n</main>\n</body>\n</html>\n"
     )
     return title, page
 
 
 def write_site(notebooks: list[Path], target: Path) -> list[Path]:
-    """One HTML page per notebook, an index page and the vega bundle, into target."""
+    """One HTML page per notebook, an index page, the style sheet and the vega bundle, into
+    target."""
     target.mkdir(parents=True, exist_ok=True)
     atomic_write(target / BUNDLE_NAME, vega_bundle())
+    book_style = (PROJECT_ROOT / "_static" / STYLE_NAME).read_text(encoding="utf-8")
+    atomic_write(target / STYLE_NAME, STYLE + "\n" + book_style)
     nav = " ".join(
         f'<a href="{p.stem}.html">{html.escape(TITLES.get(p.stem, p.stem))}</a>' for p in notebooks
     )
@@ -96,8 +130,7 @@ def write_site(notebooks: list[Path], target: Path) -> list[Path]:
         written.append(out)
         links.append(f'<li><a href="{out.name}">{html.escape(title)}</a></li>')
     index = (
-        '<!DOCTYPE html>\n<html lang="sv">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>Innehåll</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
+        head("Innehåll") + "</head>\n<body>\n<main>\n"
         "<h1>Innehåll</h1>\n<ul>\n" + "\n".join(links) + "\n</ul>\n</main>\n</body>\n</html>\n"
     )
     atomic_write(target / "index.html", index)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from decimal import ROUND_FLOOR, Decimal
 
 import pandas as pd
 
@@ -34,8 +35,12 @@ def share(part: float, whole: float) -> float:
 
 
 def round_half_up(value: float, step: float) -> float:
-    """Round as a printed report does: 28.5 % is printed 29 %, -18.5 % is printed -18 %."""
-    return math.floor(value / step + 0.5) * step
+    """Round as a printed report does: 28.5 % is printed 29 %, 12.25 to one decimal 12.3, and
+    -18.5 % is printed -18 % (half-way values go up). The one rounding rule of the book's text,
+    tables and charts. Computed in decimal on the value as written, so that a binary fraction
+    just below a half-way point (12.25 is 12.2499999... in binary) still rounds up."""
+    exact = Decimal(str(value)) / Decimal(str(step))
+    return float((exact + Decimal("0.5")).to_integral_value(ROUND_FLOOR) * Decimal(str(step)))
 
 
 def agrees(computed: float, published: float, kind: str, step: float | None = None) -> bool:

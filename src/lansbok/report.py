@@ -14,18 +14,22 @@ import pandas as pd
 from lansbok import charts
 from lansbok.charts import caption_status
 from lansbok.data import DEFAULT_DATA_DIR, YEAR, Dataset, atomic_write, load
-from lansbok.figures import OFFICIAL, Figure, agrees, combined_status
+from lansbok.figures import OFFICIAL, Figure, agrees, combined_status, round_half_up
 from lansbok.geography import RIKET, Geography, resolve
 from lansbok.population import PER, per_inhabitants, population
+from lansbok.privacy import policy
+from lansbok.safe import to_csv
 
 PERCENT_UNITS = {"percent", "percent change"}
 
 
 def sv_number(value: float, decimals: int = 0) -> str:
-    """Swedish number format: 32 866, 57,9 (narrow no-break space between thousands)."""
+    """Swedish number format: 32 866, 57,9 (narrow no-break space between thousands), rounded
+    half up as published statistics are (`figures.round_half_up`: 12,5 is printed 13)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "uppgift saknas"
-    text = f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    rounded = round_half_up(value, 10**-decimals)
+    text = f"{rounded:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
     return text.replace("-", "−")
 
 
@@ -35,10 +39,11 @@ def sv_figure(figure: Figure) -> str:
     value = figure.value
     missing = value is None or math.isnan(value)
     if figure.unit == "percent change" and not missing:
-        if round(value) == 0:
+        change = round_half_up(value, 1)  # rounded with its sign, by the one rule
+        if change == 0:
             return "oförändrat"
-        change = "en ökning" if value > 0 else "en minskning"
-        return f"{change} med {sv_number(abs(value))}\u00a0%"
+        direction = "en ökning" if change > 0 else "en minskning"
+        return f"{direction} med {sv_number(abs(change))}\u00a0%"
     if figure.unit in PERCENT_UNITS:
         return f"{sv_number(value)}\u00a0%"
     if figure.unit == "SEK":
@@ -191,34 +196,57 @@ class Page:
             )
         )
 
+    def suppression_note(self) -> str:
+        """What the symbol of suppressed small counts means, for captions and subtitles."""
+        rule = policy(self.data)
+        return (
+            f"{rule.symbol} = visas inte för att skydda enskilda barn: {rule.range_text} barn, "
+            "eller ett värde som annars kunde räknas fram ur ett sådant."
+        )
+
     def download(self, frame: pd.DataFrame, filename: str) -> None:
         """Write the table behind a chart as CSV beside the page (the page links to it); the
-        status column travels with the data."""
-        atomic_write(Path(filename).resolve(), frame.to_csv(index=False, lineterminator="\n"))
+        status column travels with the data, and no cell can run as a formula."""
+        atomic_write(Path(filename).resolve(), to_csv(frame))
 
     def table(self, frame: pd.DataFrame, columns: dict[str, str], caption: str):
         """A compact table with Swedish headings, Swedish numbers (right-aligned) and a
-        source/status caption, in a region that scrolls sideways on a narrow screen."""
+        source/status caption, in a region that scrolls sideways on a narrow screen. A cell
+        holding the symbol of a suppressed small count is explained in the caption."""
         from IPython.display import HTML
 
         status = combined_status(frame["status"])  # every table carries its status
         shown = frame[list(columns)].rename(columns=columns)
-        numeric = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])]
+        symbol = policy(self.data).symbol
+
+        def is_number(value) -> bool:
+            return isinstance(value, numbers.Number) and not isinstance(value, bool)
+
+        numeric = [
+            c for c in shown.columns if shown[c].map(lambda v: is_number(v) or v == symbol).all()
+        ]
 
         def cell(value) -> str:
-            if isinstance(value, numbers.Number) and not isinstance(value, bool):
+            if is_number(value):
                 return sv_number(value, 0 if float(value).is_integer() else 1)
             return html.escape(str(value))
 
         full_caption = f"{caption}. {caption_status(status)}"
+        if (shown == symbol).any().any():
+            full_caption += " " + self.suppression_note()
+        # Classes, not inline styles (the Content-Security-Policy forbids them): the rules are
+        # in _static/lansbok.css.
+        classes = pd.DataFrame("", index=shown.index, columns=shown.columns)
+        classes[numeric] = "lansbok-number"
         styled = (
             shown.style.hide(axis="index")
             .format(cell)
             .set_caption(html.escape(full_caption))
-            .set_table_styles([{"selector": "th, td", "props": "padding: 0.2em 0.8em;"}])
-            .set_properties(subset=numeric, **{"text-align": "right"})
+            .set_td_classes(classes)
         )
+        # Styler writes an empty <style> element before the table: not wanted.
+        table = styled.to_html().split("</style>\n", 1)[-1]
         return HTML(
-            f'<div class="lansbok-table" role="region" tabindex="0" style="overflow-x:auto" '
-            f'aria-label="{html.escape(caption, quote=True)}">{styled.to_html()}</div>'
+            f'<div class="lansbok-table" role="region" tabindex="0" '
+            f'aria-label="{html.escape(caption, quote=True)}">{table}</div>'
         )

@@ -3,8 +3,14 @@
 Each (geography, section) page is executed in its own kernel, in parallel, and only when its
 cache key changed: the template, the parameters, the `lansbok` code, the rows of the section's
 tables that belong to the geography, and the national figures a county page compares with.
-The key is stored in the executed notebook, so the output and its key are written together,
-atomically: a notebook is executed to a temporary file and renamed into place.
+The key, and a hash of every file the page wrote (its CSV download), are stored in the executed
+notebook, so that a deleted or edited download is noticed.
+
+The command's process is the only writer of the output folder. A worker executes a page in a
+private temporary folder (the kernel's working directory, where the page writes its download)
+and returns the executed notebook and those files; the command writes them atomically, the
+download first and the notebook, which carries the cache key, last. Workers and kernels die with
+the command (see `lansbok.processes`), so nothing is written after it has exited.
 """
 
 from __future__ import annotations
@@ -13,18 +19,20 @@ import hashlib
 import json
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import shutil
+import tempfile
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 
-from lansbok import comparisons, sections
-from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, Dataset, load
+from lansbok import comparisons, processes, sections
+from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, Dataset, atomic_write, load
 from lansbok.geography import RIKET, Geography, counties
+from lansbok.safe import md_text
 from lansbok.sections.common import in_geography
-from lansbok.toc import write_toc
 
 TEMPLATES_DIR = PROJECT_ROOT / "notebooks"
 OUTPUT_DIR = PROJECT_ROOT / "generated"
@@ -34,8 +42,12 @@ REFERENCE_TABLES = ["counties", "municipalities", "indicators_2024", "population
 # Every page template: the five sections for every geography, and pages for Riket only.
 PAGES = {**sections.SECTIONS, "comparisons": comparisons}
 NATIONAL_ONLY = {"comparisons"}
-TMP_MARK = ".tmp-"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+SCRATCH_PREFIX = "lansbok-run-"  # + the command's pid: this run's temporary folder
+
+
+class RunError(Exception):
+    """A run that cannot start: a bad argument, template or output folder. Nothing executed."""
 
 
 @dataclass(frozen=True)
@@ -127,12 +139,70 @@ def parameters(geo: Geography, data_dir: Path) -> dict:
     return {"lan": geo.code, "year": 2024, "data_dir": str(Path(data_dir).resolve())}
 
 
-def cached_key(path: Path) -> str | None:
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def up_to_date(job: Job) -> bool:
+    """The page exists with this key, and every file it wrote is there, unchanged."""
     try:
-        notebook = json.loads(path.read_text(encoding="utf-8"))
+        notebook = json.loads(job.output.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None  # missing or unreadable: execute again
-    return notebook.get("metadata", {}).get("lansbok", {}).get("cache_key")
+        return False  # missing or unreadable: execute again
+    meta = notebook.get("metadata", {}).get("lansbok", {})
+    if meta.get("cache_key") != job.key or not isinstance(meta.get("files"), dict):
+        return False  # another key, or a page from before downloads were recorded
+    for name, digest in meta["files"].items():
+        try:
+            if _sha256((job.output.parent / name).read_bytes()) != digest:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def check_templates(section_names: list[str], templates_dir: Path) -> None:
+    """Refuse, before anything runs, a template that is missing, is not a notebook, or has no
+    cell tagged `parameters`: papermill would then put the parameters at the top, and the
+    template's own defaults would show Riket's figures under a county's title."""
+    for section in section_names:
+        template = templates_dir / f"{section}.ipynb"
+        try:
+            notebook = nbformat.read(template, as_version=4)
+        except FileNotFoundError:
+            raise RunError(f"{template}: template not found") from None
+        except Exception as error:  # nbformat raises many kinds for a file that is no notebook
+            raise RunError(f"{template}: not a readable notebook ({error})") from None
+        if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in notebook.cells):
+            raise RunError(
+                f"{template}: no cell is tagged 'parameters', so the page's geography could "
+                "not be set; tag the cell that defines lan, year and data_dir"
+            )
+
+
+SPECIAL_ROOTS = [Path("/dev"), Path("/proc"), Path("/sys")]
+
+
+def check_out_dir(path: Path, option: str = "--out", create: bool = True) -> Path:
+    """Refuse, before anything runs, an output folder that cannot be the command's own: on a
+    special file system (even where root could write there), a file, a missing parent, or
+    not writable. With `create`, make the folder; without, change nothing."""
+    resolved = Path(os.path.abspath(path)).resolve()
+    if any(resolved == root or root in resolved.parents for root in SPECIAL_ROOTS):
+        raise RunError(f"{option} {path}: {resolved.parts[1]} is a special folder, not for pages")
+    if resolved.exists() and not resolved.is_dir():
+        raise RunError(f"{option} {path}: exists and is not a folder")
+    if not resolved.exists() and not resolved.parent.is_dir():
+        raise RunError(f"{option} {path}: its parent folder {resolved.parent} does not exist")
+    try:
+        if create:
+            resolved.mkdir(exist_ok=True)
+        probe = resolved if resolved.exists() else resolved.parent
+        with tempfile.TemporaryFile(dir=probe):  # unnamed where the OS allows: leaves nothing
+            pass
+    except OSError as error:
+        raise RunError(f"{option} {path}: cannot write there ({error.strerror})") from None
+    return path
 
 
 def plan(
@@ -143,6 +213,13 @@ def plan(
     out_dir: Path,
     templates_dir: Path,
 ) -> list[Job]:
+    unknown = sorted(set(section_names) - set(PAGES))
+    if unknown:
+        raise RunError(f"unknown section {unknown}. Valid: {', '.join(PAGES)}")
+    national_only = sorted(set(section_names) & NATIONAL_ONLY)
+    if national_only and not any(geo.is_national for geo in geos):
+        raise RunError(f"section {', '.join(national_only)} is made for Riket only: use --lan SE")
+    check_templates(section_names, templates_dir)
     keys = KeyMaker(data, data_dir)
     jobs = []
     for geo in geos:
@@ -155,16 +232,41 @@ def plan(
     return jobs
 
 
-def execute(job: Job, data_dir: Path, timeout: int, retries: int = 1) -> str | None:
-    """Execute one page into place. Returns None, or the end of the error for a failure.
+@dataclass
+class Executed:
+    """What a worker returns for a page: the executed notebook (JSON) and the files the page
+    wrote (name -> bytes), or the end of the error."""
+
+    notebook: str | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+    error: str | None = None
+
+
+def _mortal_kernel_manager(folder: Path):
+    """A kernel manager whose kernels die with the worker that started them, and whose
+    connection file is in the page's private folder (not loose in the system's temp folder)."""
+    from jupyter_client import AsyncKernelManager
+
+    class MortalKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.connection_file = str(folder / ".kernel.json")
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw["preexec_fn"] = processes.child_setup()  # reaches subprocess.Popen
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return MortalKernelManager
+
+
+def execute(job: Job, data_dir: Path, timeout: int, scratch: str, retries: int = 1) -> Executed:
+    """Execute one page in a worker, in a private folder; write nothing else.
 
     Papermill is given no output path: it would rewrite the whole notebook at the start and end
-    of every cell. The executed notebook is written once, to a temporary file renamed into place.
-    """
+    of every cell."""
     import papermill
 
-    job.output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = job.output.with_name(f".{job.output.stem}{TMP_MARK}{os.getpid()}.ipynb")
+    workdir = Path(tempfile.mkdtemp(dir=scratch, prefix=f"{job.geo.code}-{job.section}-"))
     try:
         for attempt in range(retries + 1):
             try:
@@ -181,28 +283,32 @@ def execute(job: Job, data_dir: Path, timeout: int, retries: int = 1) -> str | N
                     # rather than wait about 0.3 s for a graceful exit (measured: 30 pages in
                     # 18.5 s instead of 23 s on 2 cores).
                     shutdown_kernel="immediate",
-                    cwd=str(job.output.parent),  # downloads are written beside the page
+                    cwd=str(workdir),  # the page's download lands here
+                    kernel_manager_class=_mortal_kernel_manager(workdir),
                 )
                 break
             except papermill.PapermillExecutionError as error:
                 lines = ANSI.sub("", "\n".join(error.traceback)).strip().splitlines()
-                return "\n".join(lines[-6:])
+                return Executed(error="\n".join(lines[-6:]))
             except (RuntimeError, TimeoutError) as error:  # a kernel that did not start
                 if attempt == retries or "kernel" not in str(error).lower():
-                    return f"{type(error).__name__}: {error}"
-        finish(notebook, job)
-        nbformat.write(notebook, tmp)
-        os.replace(tmp, job.output)
-        return None
+                    return Executed(error=f"{type(error).__name__}: {error}")
+        files = {
+            path.name: path.read_bytes()
+            for path in sorted(workdir.iterdir())
+            if path.is_file() and not path.is_symlink() and not path.name.startswith(".")
+        }
+        return Executed(nbformat.writes(notebook), files)
     finally:
-        tmp.unlink(missing_ok=True)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
-def finish(notebook, job: Job) -> None:
-    """Give the page its geography in the title, hide parameter cells, record the cache key."""
+def finish(notebook, job: Job, files: dict[str, bytes]) -> None:
+    """Give the page its geography in the title, hide parameter cells, record the cache key and
+    the hash of every file the page wrote."""
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
-            cell.source = cell.source.replace("{geografi}", job.geo.name)
+            cell.source = cell.source.replace("{geografi}", md_text(job.geo.name))
         tags = cell.metadata.setdefault("tags", [])
         if ("parameters" in tags or "injected-parameters" in tags) and "remove-cell" not in tags:
             tags.append("remove-cell")
@@ -210,24 +316,94 @@ def finish(notebook, job: Job) -> None:
         "cache_key": job.key,
         "lan": job.geo.code,
         "section": job.section,
+        "files": {name: _sha256(data) for name, data in files.items()},
     }
 
 
-KERNEL_LOG = ".kernels.log"
+def write_page(job: Job, executed: Executed) -> None:
+    """Write a page's files, then the notebook: a page with its key is never seen without its
+    download (an interruption between the two leaves a page that is executed again)."""
+    notebook = nbformat.reads(executed.notebook, as_version=4)
+    finish(notebook, job, executed.files)
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    for name, data in executed.files.items():
+        atomic_write(job.output.parent / name, data)
+    text = nbformat.writes(notebook)
+    atomic_write(job.output, text if text.endswith("\n") else text + "\n")
 
 
-def _send_stderr_to(path: str) -> None:
-    """Worker start: kernels inherit this stderr, so their start-up chatter goes to a log file
-    in the output folder instead of the terminal (failures are still reported by the run)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+def _worker_start(parent_pid: int, log: str) -> None:
+    """In each worker: die with the command, leave interrupts to it, and send the kernels'
+    start-up chatter (they inherit stderr) to a log in the run's temporary folder."""
+    processes.die_with_parent(parent_pid)
+    processes.ignore_interrupts()
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(fd, 2)
     os.close(fd)
 
 
-def remove_leftovers(out_dir: Path) -> None:
-    """Temporary files of a run that was killed: the next run removes them."""
-    for path in out_dir.rglob(f".*{TMP_MARK}*"):
-        path.unlink(missing_ok=True)
+class LocalExecutor:
+    """The fan-out: pages executed by worker processes on this machine. Any executor with
+    `submit` returning a concurrent.futures.Future and `stop` fits here (a Dask client's
+    executor too, since workers return what they computed and never write)."""
+
+    def __init__(self, workers: int, scratch: Path):
+        self.pool = ProcessPoolExecutor(
+            max_workers=workers,
+            initializer=_worker_start,
+            initargs=(os.getpid(), str(scratch / "kernels.log")),
+        )
+
+    def submit(self, fn, /, *args) -> Future:
+        return self.pool.submit(fn, *args)
+
+    def stop(self) -> None:
+        """Kill every worker now; their kernels die with them (parent-death signal)."""
+        # The pool gives no public handle on its processes, and shutdown() waits for the pages
+        # under way: kill the workers, then let the pool notice.
+        workers = list((self.pool._processes or {}).values())
+        for worker in workers:
+            worker.kill()
+        for worker in workers:
+            worker.join()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> LocalExecutor:
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is None:
+            self.pool.shutdown(wait=True)
+        else:
+            self.stop()
+
+
+def remove_leftovers(jobs: list[Job]) -> None:
+    """Temporary files that a killed run left beside the pages it planned: only the names that
+    `atomic_write` gives (".<name>." and 8 random characters) for this run's pages and their
+    downloads. Anything else in the output folder is not the runner's to delete."""
+    for job in jobs:
+        names = {job.output.name, *(f"{job.section}.{ext}" for ext in ("csv", "xlsx"))}
+        if not job.output.parent.is_dir():
+            continue
+        for path in job.output.parent.iterdir():
+            for name in names:
+                if re.fullmatch(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}", path.name):
+                    path.unlink(missing_ok=True)
+
+
+def remove_stale_scratch() -> None:
+    """Temporary folders of runs whose process is gone (a SIGKILL runs no clean-up)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        pid = path.name[len(SCRATCH_PREFIX) :].split("-")[0]
+        if not pid.isdigit() or path.stat().st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:
+            pass  # alive, someone else's
 
 
 def run(
@@ -242,42 +418,57 @@ def run(
     timeout: int = 600,
     progress: bool = True,
 ) -> Report:
-    """Execute the pages that are not up to date; raises DataError on invalid data."""
+    """Execute the pages that are not up to date into out_dir, and write nothing outside it.
+    Raises DataError on invalid data and RunError on a bad argument, template or folder, both
+    before anything is executed."""
     from tqdm import tqdm
 
     data_dir, out_dir, templates_dir = Path(data_dir), Path(out_dir), Path(templates_dir)
+    if jobs is not None and jobs < 1:
+        raise RunError(f"--jobs must be 1 or more, not {jobs}")
+    if timeout < 1:
+        raise RunError(f"--timeout must be 1 second or more, not {timeout}")
     data = load(data_dir, check=True)
     section_names = section_names or list(PAGES)
     report = Report()
     all_jobs = plan(geos, section_names, data, data_dir, out_dir, templates_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(out_dir)
+    check_out_dir(out_dir)
+    remove_leftovers(all_jobs)
+    remove_stale_scratch()
     todo = []
     for job in all_jobs:
-        if not force and cached_key(job.output) == job.key:
+        if not force and up_to_date(job):
             report.reused.append(job)
         else:
             todo.append(job)
-    if todo:
+    if not todo:
+        return report
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+    try:
         workers = min(jobs or os.cpu_count() or 1, len(todo))
-        log = out_dir / KERNEL_LOG
-        log.write_text("")  # this run's kernels only
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_send_stderr_to, initargs=(str(log),)
-        ) as pool:
-            futures = {pool.submit(execute, job, data_dir, timeout): job for job in todo}
-            bar = tqdm(total=len(todo), desc="Kör notebooks", unit="nb", disable=not progress)
+        with (
+            LocalExecutor(workers, scratch) as pool,
+            tqdm(total=len(todo), desc="Kör notebooks", unit="nb", disable=not progress) as bar,
+        ):
+            futures = {
+                pool.submit(execute, job, data_dir, timeout, str(scratch)): job for job in todo
+            }
             for future in as_completed(futures):
                 job = futures[future]
                 try:
-                    error = future.result()
+                    result = future.result()
                 except Exception as exc:  # a worker that died
-                    error = f"{type(exc).__name__}: {exc}"
-                if error:
-                    report.failures.append((job, error))
+                    result = Executed(error=f"{type(exc).__name__}: {exc}")
+                if not result.error:
+                    try:
+                        write_page(job, result)
+                    except OSError as error:
+                        result.error = f"cannot write {error.filename}: {error.strerror}"
+                if result.error:
+                    report.failures.append((job, result.error))
                 else:
                     report.executed.append(job)
                 bar.update()
-            bar.close()
-    write_toc(data, out_dir)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return report

@@ -37,16 +37,19 @@ def csv_cell(value: object) -> object:
     return value
 
 
-def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with every text cell (and header) neutralised by `csv_cell`; numbers are left
-    as numbers, so a negative count is still a number."""
+def csv_frame(frame: pd.DataFrame, text_columns: list[str] | None = None) -> pd.DataFrame:
+    """The frame with its text cells (and headers) neutralised by `csv_cell`. Text cells are
+    those of `text_columns`, or of every column that is not numeric; numbers are left as
+    numbers, so a negative count is still a number."""
     out = frame.rename(columns=lambda c: csv_cell(str(c)))
-    for column in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[column]):
-            out[column] = out[column].map(csv_cell, na_action="ignore")
+    for column in frame.columns:
+        text = column in text_columns if text_columns is not None else None
+        if text or (text is None and not pd.api.types.is_numeric_dtype(frame[column])):
+            out[csv_cell(str(column))] = frame[column].map(csv_cell, na_action="ignore")
     return out
 
 
-def to_csv(frame: pd.DataFrame) -> str:
-    """CSV text of a frame for a download, neutralised (see `csv_frame`)."""
-    return csv_frame(frame).to_csv(index=False, lineterminator="\n")
+def to_csv(frame: pd.DataFrame, text_columns: list[str] | None = None) -> str:
+    """CSV text of a frame for a download, neutralised (see `csv_frame`). Lines end in CRLF as
+    RFC 4180 has it, which also makes the writer quote a cell holding a carriage return."""
+    return csv_frame(frame, text_columns).to_csv(index=False, lineterminator="\r\n")

@@ -8,6 +8,7 @@ import yaml
 
 from lansbok.data import Dataset, atomic_write
 from lansbok.geography import RIKET, counties
+from lansbok.safe import md_text
 from lansbok.sections import SECTIONS
 
 STATIC_CHAPTERS = [
@@ -37,7 +38,7 @@ def write_toc(data: Dataset, out_dir: Path) -> Path:
         title = "Riket 2024" if geo.is_national else geo.name
         links = "\n".join(f"- {{doc}}`/{_doc(p, root)}`" for p in pages)
         landing = folder / "index.md"
-        atomic_write(landing, f"# {title}\n\n{links}\n")
+        atomic_write(landing, f"# {md_text(title)}\n\n{links}\n")
         chapter = {
             "file": _doc(landing, root),
             "sections": [{"file": _doc(p, root)} for p in pages],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from lansbok import privacy
 from lansbok.data import YEAR, Dataset
 from lansbok.figures import share
 from lansbok.geography import Geography
@@ -33,20 +34,33 @@ def applications_by_country(data: Dataset, year: int = YEAR) -> pd.DataFrame:
 
 
 def assignments_by_municipality(data: Dataset, geo: Geography) -> pd.DataFrame:
-    """Children assigned in 2024 per municipality and basis (anknytning / måluppfyllnad)."""
-    frame = in_geography(data, "minors_assignments_2024", geo)
-    wide = frame.pivot_table(
-        index=["municipality_code", "municipality", "status"],
-        columns="basis",
-        values="children",
-        aggfunc="sum",
-        fill_value=0,
-    ).reset_index()
-    for basis in ("anknytning", "maluppfyllnad"):
-        if basis not in wide.columns:
-            wide[basis] = 0
-    wide["children"] = wide["anknytning"] + wide["maluppfyllnad"]
-    return wide.sort_values("children", ascending=False, kind="stable")
+    """Children assigned in 2024 per municipality and basis (anknytning / måluppfyllnad), as
+    published: small counts are the policy's symbol (lansbok.privacy). Published counts come
+    first, largest first; municipalities whose total is suppressed follow in code order, so that
+    the order reveals nothing."""
+    protected = privacy.protect(data, "minors_assignments_2024")
+    shown = protected.shown()
+    if not geo.is_national:
+        shown = shown[shown["county_code"] == geo.code]
+    wide = shown.pivot(index="municipality_code", columns="category", values="count")
+    wide = wide.reindex(columns=["anknytning", "maluppfyllnad", privacy.TOTAL], fill_value=0)
+    wide = wide.rename(columns={privacy.TOTAL: "children"}).reset_index()
+    wide.columns.name = None
+    names = data.table("municipalities").set_index("municipality_code")["name_short"]
+    wide.insert(1, "municipality", wide["municipality_code"].map(names))
+    wide["status"] = data.status("minors_assignments_2024")
+    published = wide["children"] != protected.symbol
+    by_count = wide[published].sort_values(
+        "children", ascending=False, kind="stable", key=lambda c: c.astype("int64")
+    )
+    return pd.concat([by_count, wide[~published]], ignore_index=True)
+
+
+def assignments_for_chart(assigned: pd.DataFrame, top: int = 25) -> pd.DataFrame:
+    """The `top` largest published municipality totals; suppressed totals are left out, not
+    drawn."""
+    published = assigned[assigned["children"].map(lambda v: not isinstance(v, str))]
+    return published.head(top).astype({"children": "int64"})
 
 
 def figures(data: Dataset, geo: Geography) -> FigureSet:

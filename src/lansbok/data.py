@@ -225,7 +225,8 @@ def path_problems(data_dir: Path, resource: dict[str, Any], must_exist: bool) ->
 
 
 def read_table(data_dir: Path, resource: dict[str, Any]) -> pd.DataFrame:
-    """Read one resource's CSV with the pandas types its Table Schema declares."""
+    """Read one resource's CSV with the pandas types and missing values its Table Schema
+    declares."""
     dtypes = {}
     for spec in resource["schema"]["fields"]:
         kind = spec.get("type", "string")
@@ -235,8 +236,8 @@ def read_table(data_dir: Path, resource: dict[str, Any]) -> pd.DataFrame:
         else:
             dtypes[spec["name"]] = _PANDAS_TYPES.get(kind, "string")
     path = resource_path(data_dir, resource)
-    frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
-    return frame
+    missing = resource["schema"].get("missingValues", [""])
+    return pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=missing)
 
 
 @dataclass

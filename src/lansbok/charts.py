@@ -17,7 +17,7 @@ import json
 import altair as alt
 import pandas as pd
 
-from lansbok.figures import OFFICIAL, combined_status
+from lansbok.figures import OFFICIAL, combined_status, round_half_up
 
 STATUS_SV = {OFFICIAL: "officiell statistik", "sample": "exempeldata (inte officiell statistik)"}
 BUNDLE_NAME = "lansbok-vega.js"
@@ -127,6 +127,18 @@ def sv_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1]
 
 
+def rounded(frame: pd.DataFrame, column: str, decimals: int = 1) -> pd.DataFrame:
+    """The frame with a column of decimals rounded by the book's one rule (half up,
+    `figures.round_half_up`), so that a chart's labels and tooltips show what the text and the
+    tables show, not the browser's rounding of a binary fraction."""
+    if not pd.api.types.is_float_dtype(frame[column]):
+        return frame
+    step = 10**-decimals
+    return frame.assign(
+        **{column: frame[column].map(lambda v: v if pd.isna(v) else round_half_up(v, step))}
+    )
+
+
 def bar_chart(
     frame: pd.DataFrame,
     category: str,
@@ -145,6 +157,7 @@ def bar_chart(
     """Horizontal bars, largest first (or in the order `sort` gives), with a Swedish title,
     source and status as subtitle, and a description for screen readers."""
     status = combined_status(frame["status"])
+    frame = rounded(frame, value)
     encoding = {
         "y": alt.Y(f"{category}:N", sort=sort or "-x", title=category_title),
         "x": alt.X(f"{value}:Q", title=value_title),
@@ -183,6 +196,7 @@ def yearly_chart(
     """A column per year, over every year from the first to the last: a year the source gives
     no figure for is an empty slot, named in the subtitle, so no trend is drawn across it."""
     status = combined_status(frame["status"])
+    frame = rounded(frame, value)
     years = list(range(int(frame[year].min()), int(frame[year].max()) + 1))
     missing = [str(y) for y in years if y not in set(frame[year])]
     notes = [f"Uppgift saknas för {sv_list(missing)}."] if missing else []
@@ -212,6 +226,7 @@ def county_map_and_ranking(
     frame: one row per county and indicator (county_code, county, indicator_id, indicator,
     value, status), as lansbok.comparisons.county_indicators gives."""
     status = combined_status(frame["status"])
+    frame = rounded(frame, "value")
     wide = frame.pivot_table(
         index=["county_code", "county"], columns="indicator_id", values="value"
     ).reset_index()

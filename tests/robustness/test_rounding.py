@@ -33,3 +33,23 @@ def test_a_percentage_in_running_text_rounds_half_up():
 def test_the_rule_agrees_with_the_reconciliation():
     for value in (28.5, 57.45, 99.95, 0.15):
         assert sv_number(value, 1) == f"{round_half_up(value, 0.1):.1f}".replace(".", ",")
+
+
+def test_charts_carry_values_rounded_by_the_same_rule():
+    import pandas as pd
+
+    from lansbok.charts import bar_chart
+
+    frame = pd.DataFrame({"kommun": ["A", "B"], "andel": [12.25, 0.05], "status": "sample"})
+    chart = bar_chart(
+        frame,
+        "kommun",
+        "andel",
+        title="t",
+        category_title="c",
+        value_title="v",
+        source="s",
+        description="d",
+    )
+    values = [row["andel"] for row in chart.to_dict()["datasets"].popitem()[1]]
+    assert values == [12.3, 0.1]

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from lansbok.data import DEFAULT_DATA_DIR, load
+from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, load
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -36,3 +36,15 @@ def edit_csv(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path.name}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def copy_book_source(target: Path) -> None:
+    """The book's sources (configuration, chapters, templates, static files) in a temporary
+    root, for a small book built in a test; data and generated pages are not copied."""
+    for name in ("_config.yml", "chapters", "notebooks", "_static", "_templates"):
+        source = PROJECT_ROOT / name
+        if source.is_dir():
+            # The chart bundle is written by the build itself.
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("lansbok-vega.js"))
+        else:
+            shutil.copy(source, target / name)

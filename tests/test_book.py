@@ -4,7 +4,6 @@ import ast
 import csv
 import json
 import re
-import shutil
 import threading
 from functools import partial
 from html.parser import HTMLParser
@@ -14,6 +13,7 @@ from urllib.request import urlopen
 import pytest
 import yaml
 from browser import ALL_CHARTS_DRAWN, accessibility_violations, open_page
+from conftest import copy_book_source
 
 from lansbok.book import BuildError, build
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, load
@@ -216,15 +216,6 @@ def test_downloads(site):
     assert ".csv" in html and "download" in html
     data_page = (PROJECT_ROOT / "_build/html/chapters/data.html").read_text()
     assert "lansbok-data.zip" in data_page
-
-
-def copy_book_source(target):
-    for name in ("_config.yml", "chapters", "notebooks", "_static", "_templates"):
-        source = PROJECT_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name)
-        else:
-            shutil.copy(source, target / name)
 
 
 def test_the_build_fails_when_a_notebook_raises(tmp_path):

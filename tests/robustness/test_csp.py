@@ -5,7 +5,6 @@ search finds pages and the comparison page's pickers redraw its chart, with no v
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 from dataclasses import dataclass, field
 from functools import partial
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from browser import ALL_CHARTS_DRAWN
+from conftest import copy_book_source
 
 from lansbok.book import build
 from lansbok.csp import POLICY
@@ -89,12 +89,7 @@ def serve(directory: Path):
 def book(tmp_path_factory):
     """The book for Riket and Skåne, built from this tree's sources in a temporary root."""
     root = tmp_path_factory.mktemp("book")
-    for name in ("_config.yml", "chapters", "notebooks", "_static", "_templates"):
-        source = PROJECT_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("lansbok-vega.js"))
-        else:
-            shutil.copy(source, root / name)
+    copy_book_source(root)
     skane = resolve("12", load(DEFAULT_DATA_DIR).table("counties"))
     index = build(root=root, geographies=[RIKET, skane], progress=False).index
     return index.parent

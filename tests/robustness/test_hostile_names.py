@@ -10,6 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from browser import open_page
+from conftest import copy_book_source
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from myst_parser.config.main import MdParserConfig
@@ -156,15 +157,10 @@ def hostile_site(tmp_path_factory):
     """A book of Riket and Skåne built from the hostile data, served on localhost."""
     import shutil
 
-    from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT
+    from lansbok.data import DEFAULT_DATA_DIR
 
     root = tmp_path_factory.mktemp("book")
-    for name in ("_config.yml", "chapters", "notebooks", "_static", "_templates"):
-        source = PROJECT_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        elif source.exists():
-            shutil.copy(source, root / name)
+    copy_book_source(root)
     shutil.copytree(DEFAULT_DATA_DIR, root / "data")
     hostile_data(root / "data")
     data = load(root / "data")

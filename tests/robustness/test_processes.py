@@ -6,7 +6,6 @@ still takes the workers, kernels and the jupyter-book build with it."""
 import contextlib
 import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,8 +15,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-
-from lansbok.data import PROJECT_ROOT
+from conftest import copy_book_source
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux signals")
 
@@ -200,12 +198,7 @@ def book_root(tmp_path_factory):
     """A book with Riket's pages only, executed once, so that `lansbok book` reaches the
     jupyter-book build within seconds."""
     root = tmp_path_factory.mktemp("book")
-    for name in ("_config.yml", "chapters", "notebooks", "_static"):
-        source = PROJECT_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        elif source.exists():
-            shutil.copy(source, root / name)
+    copy_book_source(root)
     result = subprocess.run(
         [
             sys.executable,

@@ -142,7 +142,7 @@ def naive(root: Path, data_dir: Path, data) -> tuple[dict, dict]:
         return len(jobs)
 
     def book() -> int:
-        write_generated(data, data_dir, out, root)
+        write_generated(data, out, root)
         sphinx_build(root)
         return 0
 

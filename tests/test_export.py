@@ -45,8 +45,6 @@ def test_html_pages_for_a_county_draw_offline(tmp_path, browser):
         page, visit = open_page(browser, (target / name).as_uri())
         page.wait_for_function(ALL_CHARTS_DRAWN, timeout=20_000)
         assert page.locator(".lansbok-chart").count() >= 2
-        # The inline styles of report.Page.table's tables are refused until it uses classes
-        # (tests/robustness/test_csp.py::test_tables_carry_no_inline_style).
         assert visit.errors == [] and visit.blocked == []
         assert accessibility_violations(page) == []
         page.close()

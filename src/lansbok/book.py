@@ -112,7 +112,7 @@ def catalogue(data: Dataset) -> str:
     for name, resource in data.resources.items():
         status = STATUS_SV[resource["status"]]
         lines += [f"## {md_text(resource['title'])}", ""]
-        lines.append(f"- Fil: `data/{md_text(resource['path'])}` ({len(data.table(name))} rader)")
+        lines.append(f"- Fil: data/{md_text(resource['path'])} ({len(data.table(name))} rader)")
         lines.append(f"- Status: **{status}**")
         lines.append(f"- Producent: {md_text(resource['producer'])}")
         for source in resource["sources"]:
@@ -123,8 +123,8 @@ def catalogue(data: Dataset) -> str:
             lines.append(f"- Hämtad: {md_text(resource['retrieved'])}")
         for record in resource.get("lansbok:imports", []):
             lines.append(
-                f"- Inläst för {md_text(record['year'])}: `{md_text(record['file'])}` den "
-                f"{md_text(record['imported'])} (sha256 `{md_text(record['sha256'][:12])}…`)"
+                f"- Inläst för {md_text(record['year'])}: {md_text(record['file'])} den "
+                f"{md_text(record['imported'])} (sha256 {md_text(record['sha256'][:12])}…)"
             )
         if "description" in resource:
             lines.append(f"- Beskrivning: {md_text(resource['description'])}")
@@ -189,6 +189,8 @@ def published_table(data: Dataset, name: str) -> pd.DataFrame:
     cells = cells.rename(columns={"category": rule.category})[[*keys, "suppressed"]]
     merged = original.merge(cells, how="outer", on=keys, indicator=True)
     merged = merged[(merged["_merge"] != "right_only") | merged["suppressed"]]
+    if rule.bound:  # a municipality the table leaves out received no one
+        merged[rule.bound] = merged[rule.bound].fillna(0).astype("int64")
     counts = merged[rule.count].astype("Int64").astype("object")
     counts[merged["suppressed"].fillna(False).astype(bool)] = protected.symbol
     merged = merged.assign(**{rule.count: counts})[list(original.columns)]
@@ -230,7 +232,7 @@ def _add(archive: zipfile.ZipFile, name: str, text: str) -> None:
     archive.writestr(info, text.encode("utf-8"), zipfile.ZIP_DEFLATED)
 
 
-def write_generated(data: Dataset, data_dir: Path, out_dir: Path, root: Path) -> None:
+def write_generated(data: Dataset, out_dir: Path, root: Path) -> None:
     atomic_write(out_dir / RIKET.code / f"{RECONCILIATION}.md", reconciliation_page(data))
     atomic_write(out_dir / "status.md", page_status(data, out_dir))
     atomic_write(out_dir / "katalog.md", catalogue(data))
@@ -304,6 +306,6 @@ def build(
         failed = "\n\n".join(f"{job.label}:\n{message}" for job, message in report.failures)
         raise BuildError(f"{len(report.failures)} notebook(s) failed:\n\n{failed}")
     executed = time.perf_counter()
-    write_generated(data, data_dir, out_dir, root)
+    write_generated(data, out_dir, root)
     index = sphinx_build(root)
     return BuildResult(index, report, executed - started, time.perf_counter() - executed)

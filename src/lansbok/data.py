@@ -32,6 +32,8 @@ from typing import Any
 
 import pandas as pd
 
+from lansbok.safe import FORMULA_START
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA_DIR = Path(os.environ.get("LANSBOK_DATA", PROJECT_ROOT / "data"))
 DESCRIPTOR = "datapackage.json"
@@ -94,7 +96,6 @@ NAME_FIELDS = {
 }
 MAX_NAME = 100
 MAX_TEXT = 1000  # any other text cell (the longest statement of the summary is under 300)
-FORMULA_START = ("=", "+", "-", "@")
 # Control characters (C0, DEL, C1), line and paragraph separators, and the invisible
 # bidirectional marks, embeddings, overrides and isolates that can make text display as
 # something else than it is (the "Trojan Source" characters), zero-width space and BOM.
@@ -362,6 +363,10 @@ def check_descriptor(
                     f"resource {name!r}: field {field_name!r} is of type "
                     f"{declared[field_name]!r}; the book reads it as {kind!r}"
                 )
+    from lansbok.privacy import policy_problems  # privacy reads the tables this module loads
+
+    for message in policy_problems(descriptor, seen):
+        problem(message)
     return problems
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import math
 import numbers
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -244,8 +245,8 @@ class Page:
             .set_caption(html.escape(full_caption))
             .set_td_classes(classes)
         )
-        # Styler writes an empty <style> element before the table: not wanted.
-        table = styled.to_html().split("</style>\n", 1)[-1]
+        # Styler writes an (empty) <style> element before the table: not wanted.
+        table = re.sub(r"^\s*<style[^>]*>.*?</style>\s*", "", styled.to_html(), flags=re.S)
         return HTML(
             f'<div class="lansbok-table" role="region" tabindex="0" '
             f'aria-label="{html.escape(caption, quote=True)}">{table}</div>'

@@ -96,12 +96,13 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
     per_basis = assigned.groupby("basis")["children"].sum()
     src = "minors_assignments_2024"
     out.add("uam_assignments_total", total, "children", src)
-    out.add(
-        "uam_assignment_municipalities",
-        assigned["municipality_code"].nunique(),
-        "municipalities",
-        src,
-    )
+    if geo.is_national:  # per county, with the counts, it would reveal suppressed small counts
+        out.add(
+            "uam_assignment_municipalities",
+            assigned["municipality_code"].nunique(),
+            "municipalities",
+            src,
+        )
     out.add(
         "uam_assignments_share_anknytning",
         share(per_basis.get("anknytning", 0), total),

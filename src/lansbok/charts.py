@@ -139,6 +139,15 @@ def rounded(frame: pd.DataFrame, column: str, decimals: int = 1) -> pd.DataFrame
     )
 
 
+def _count_axis(values: pd.Series):
+    """Whole-number ticks for counts (a count of 7 is not drawn with ticks at 0,5)."""
+    return (
+        alt.Axis(tickMinStep=1, format=",d")
+        if pd.api.types.is_integer_dtype(values)
+        else alt.Undefined
+    )
+
+
 def bar_chart(
     frame: pd.DataFrame,
     category: str,
@@ -160,7 +169,7 @@ def bar_chart(
     frame = rounded(frame, value)
     encoding = {
         "y": alt.Y(f"{category}:N", sort=sort or "-x", title=category_title),
-        "x": alt.X(f"{value}:Q", title=value_title),
+        "x": alt.X(f"{value}:Q", title=value_title, axis=_count_axis(frame[value])),
         "tooltip": [
             alt.Tooltip(f"{category}:N", title=category_title),
             alt.Tooltip(f"{value}:Q", title=value_title, format=","),

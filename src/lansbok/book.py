@@ -8,6 +8,7 @@ build never destroys a good one.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import json
 import shutil
@@ -21,8 +22,8 @@ from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
-from lansbok import processes, sections
-from lansbok.charts import BUNDLE_NAME, vega_bundle
+from lansbok import charts, processes, sections
+from lansbok.charts import BUNDLE_NAME, vega_bundle, vl_convert_version
 from lansbok.data import (
     DEFAULT_DATA_DIR,
     DESCRIPTOR,
@@ -35,7 +36,7 @@ from lansbok.figures import OFFICIAL, combined_status
 from lansbok.geography import RIKET, Geography
 from lansbok.privacy import TOTAL, policy, protect
 from lansbok.report import sv_number
-from lansbok.run import OUTPUT_DIR, Report, all_geographies, output_path, run
+from lansbok.run import OUTPUT_DIR, Report, all_geographies, code_fingerprint, output_path, run
 from lansbok.safe import md_text, to_csv
 from lansbok.toc import RECONCILIATION, write_toc
 
@@ -237,11 +238,42 @@ def write_generated(data: Dataset, out_dir: Path, root: Path) -> None:
     atomic_write(out_dir / "status.md", page_status(data, out_dir))
     atomic_write(out_dir / "katalog.md", catalogue(data))
     atomic_write(out_dir / "metod.md", sample_method(data))
-    atomic_write(out_dir / "rojandeskydd.md", suppression_summary(data))
-    atomic_write(out_dir / "lansbok-data.zip", data_zip(data))
+    # The suppression audit and the chart bundle take seconds: made again only from new inputs.
+    inputs = [
+        *(path.read_bytes() for path in sorted(data.data_dir.iterdir()) if path.is_file()),
+        code_fingerprint().encode(),  # the code pages run, privacy among it
+        Path(__file__).read_bytes(),
+    ]
+    derived = DerivedFiles(out_dir)
+    derived.write(out_dir / "rojandeskydd.md", inputs, lambda: suppression_summary(data))
+    derived.write(out_dir / "lansbok-data.zip", inputs, lambda: data_zip(data))
     (root / "_static").mkdir(exist_ok=True)
-    atomic_write(root / "_static" / BUNDLE_NAME, vega_bundle())
+    bundle_inputs = [vl_convert_version().encode(), Path(charts.__file__).read_bytes()]
+    derived.write(root / "_static" / BUNDLE_NAME, bundle_inputs, vega_bundle)
     write_toc(data, out_dir)
+
+
+class DerivedFiles:
+    """Files made from known inputs, each remade only when a hash of its inputs changed (the
+    hashes are kept in the output folder, `.derived.json`)."""
+
+    def __init__(self, out_dir: Path):
+        self.path = out_dir / ".derived.json"
+        try:
+            self.hashes = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.hashes = {}
+
+    def write(self, target: Path, inputs: list[bytes], make) -> None:
+        digest = hashlib.sha256()
+        for part in inputs:
+            digest.update(hashlib.sha256(part).digest())
+        key = str(target.resolve())
+        if target.exists() and self.hashes.get(key) == digest.hexdigest():
+            return
+        atomic_write(target, make())
+        self.hashes[key] = digest.hexdigest()
+        atomic_write(self.path, json.dumps(self.hashes, indent=1, sort_keys=True) + "\n")
 
 
 def sphinx_build(root: Path) -> Path:
@@ -301,6 +333,7 @@ def build(
         jobs=jobs,
         force=force,
         progress=progress,
+        data=data,
     )
     if not report.ok:
         failed = "\n\n".join(f"{job.label}:\n{message}" for job, message in report.failures)

@@ -68,6 +68,13 @@ CHART_LOADER = """
 """
 
 
+def vl_convert_version() -> str:
+    """The version of the vega bundle's source (vl-convert-python)."""
+    from importlib.metadata import version
+
+    return version("vl-convert-python")
+
+
 def vega_bundle() -> str:
     """vega, vega-lite and vega-embed in one script that sets window.vegaEmbed, then the loader
     that draws the page's charts. The bundle is wrapped in a function, so that its top-level

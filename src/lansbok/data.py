@@ -248,6 +248,8 @@ class Dataset:
     data_dir: Path
     descriptor: dict[str, Any]
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    # What is computed from the tables and used more than once (lansbok.privacy.protect).
+    derived: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @cached_property
     def resources(self) -> dict[str, dict[str, Any]]:

@@ -151,8 +151,15 @@ class Protected:
 
 
 def protect(data: Dataset, name: str) -> Protected:
-    """The table `name` with the policy applied (see the module's description). Raises
-    ProtectionError when no suppression can protect a count."""
+    """The table `name` with the policy applied (see the module's description), computed once
+    per Dataset. Raises ProtectionError when no suppression can protect a count."""
+    key = (POLICY_KEY, name)
+    if key not in data.derived:
+        data.derived[key] = _protect(data, name)
+    return data.derived[key]
+
+
+def _protect(data: Dataset, name: str) -> Protected:
     rules = policy(data)
     rule = rules.rules[name]
     cells = _dense_cells(data, rule)

@@ -417,10 +417,11 @@ def run(
     force: bool = False,
     timeout: int = 600,
     progress: bool = True,
+    data: Dataset | None = None,
 ) -> Report:
     """Execute the pages that are not up to date into out_dir, and write nothing outside it.
     Raises DataError on invalid data and RunError on a bad argument, template or folder, both
-    before anything is executed."""
+    before anything is executed. `data`: the data of data_dir, already validated."""
     from tqdm import tqdm
 
     data_dir, out_dir, templates_dir = Path(data_dir), Path(out_dir), Path(templates_dir)
@@ -428,7 +429,7 @@ def run(
         raise RunError(f"--jobs must be 1 or more, not {jobs}")
     if timeout < 1:
         raise RunError(f"--timeout must be 1 second or more, not {timeout}")
-    data = load(data_dir, check=True)
+    data = data or load(data_dir, check=True)
     section_names = section_names or list(PAGES)
     report = Report()
     all_jobs = plan(geos, section_names, data, data_dir, out_dir, templates_dir)

@@ -12,15 +12,19 @@ from lansbok.geography import Geography
 def in_geography(data: Dataset, name: str, geo: Geography) -> pd.DataFrame:
     """Rows of a table that belong to the geography, with county_code and municipality names
     joined for municipality tables. Adds a `status` column from the resource."""
-    frame = data.table(name)
-    if "municipality_code" in frame.columns and "county_code" not in frame.columns:
-        munis = data.table("municipalities")[["municipality_code", "name_short", "county_code"]]
-        frame = frame.merge(munis.rename(columns={"name_short": "municipality"}), how="left")
+    key = ("in_geography", name)
+    if key not in data.derived:  # the join is the costly part: once per table
+        frame = data.table(name)
+        if "municipality_code" in frame.columns and "county_code" not in frame.columns:
+            munis = data.table("municipalities")[["municipality_code", "name_short", "county_code"]]
+            frame = frame.merge(munis.rename(columns={"name_short": "municipality"}), how="left")
+        data.derived[key] = frame.assign(status=data.status(name))
+    frame = data.derived[key]
     if not geo.is_national:
         if "county_code" not in frame.columns:
             raise ValueError(f"{name} has no county breakdown")
         frame = frame[frame["county_code"] == geo.code]
-    return frame.assign(status=data.status(name))
+    return frame.copy()
 
 
 class FigureSet(dict):

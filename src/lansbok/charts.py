@@ -172,6 +172,8 @@ def bar_chart(
 ) -> alt.Chart:
     """Horizontal bars, largest first (or in the order `sort` gives), with a Swedish title,
     source and status as subtitle, and a description for screen readers."""
+    if frame.empty:  # nothing to draw, and no status to give it
+        raise ValueError(f"no rows to draw in the chart {title!r}")
     status = combined_status(frame["status"])
     frame = rounded(frame, value)
     encoding = {

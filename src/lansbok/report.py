@@ -197,6 +197,12 @@ class Page:
             )
         )
 
+    def note(self, text: str):
+        """A paragraph of text in place of a chart or table that has nothing to show."""
+        from IPython.display import HTML
+
+        return HTML(f'<p class="lansbok-note">{html.escape(text)}</p>')
+
     def suppression_note(self) -> str:
         """What the symbol of suppressed small counts means, for captions and subtitles."""
         rule = policy(self.data)

@@ -197,11 +197,14 @@ class Page:
             )
         )
 
-    def note(self, text: str):
-        """A paragraph of text in place of a chart or table that has nothing to show."""
+    def bar_chart_or_note(self, frame: pd.DataFrame, empty: str, **chart):
+        """`charts.bar_chart(frame, **chart)`, or the sentence `empty` (as escaped text) when
+        the frame has no rows: an empty chart would have nothing to draw and no status."""
         from IPython.display import HTML
 
-        return HTML(f'<p class="lansbok-note">{html.escape(text)}</p>')
+        if frame.empty:
+            return HTML(f'<p class="lansbok-note">{html.escape(empty)}</p>')
+        return charts.bar_chart(frame, **chart)
 
     def suppression_note(self) -> str:
         """What the symbol of suppressed small counts means, for captions and subtitles."""

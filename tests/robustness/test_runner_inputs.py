@@ -94,15 +94,20 @@ def templates(tmp_path) -> Path:
     return target
 
 
+def invoke_section(section: str, out, templates):
+    """`lansbok run --lan 12 --section SECTION --out OUT --templates TEMPLATES`."""
+    return invoke(
+        "--lan", "12", "--section", section, "--out", str(out), "--templates", str(templates)
+    )
+
+
 def test_a_template_without_a_parameters_cell_is_refused_before_running(tmp_path, templates):
     notebook = nbformat.read(templates / "tia.ipynb", as_version=4)
     for cell in notebook.cells:
         cell.metadata["tags"] = [t for t in cell.metadata.get("tags", []) if t != "parameters"]
     nbformat.write(notebook, templates / "tia.ipynb")
     out = tmp_path / "out"
-    result = invoke(
-        "--lan", "12", "--section", "tia", "--out", str(out), "--templates", str(templates)
-    )
+    result = invoke_section("tia", out, templates)
     assert result.exit_code == 2
     assert f"{templates / 'tia.ipynb'}: no cell is tagged 'parameters'" in result.output
     assert not out.exists()  # nothing executed, nothing written
@@ -110,25 +115,14 @@ def test_a_template_without_a_parameters_cell_is_refused_before_running(tmp_path
 
 def test_a_missing_template_names_the_file(tmp_path, templates):
     (templates / "so.ipynb").unlink()
-    result = invoke(
-        "--lan",
-        "12",
-        "--section",
-        "so",
-        "--out",
-        str(tmp_path / "o"),
-        "--templates",
-        str(templates),
-    )
+    result = invoke_section("so", tmp_path / "o", templates)
     assert result.exit_code == 2
     assert f"error: {templates / 'so.ipynb'}: template not found" in result.output
 
 
 def test_a_missing_templates_folder_names_the_file(tmp_path):
     missing = tmp_path / "nowhere"
-    result = invoke(
-        "--lan", "12", "--section", "tia", "--out", str(tmp_path / "o"), "--templates", str(missing)
-    )
+    result = invoke_section("tia", tmp_path / "o", missing)
     assert result.exit_code == 2
     assert f"{missing / 'tia.ipynb'}: template not found" in result.output
 
@@ -136,16 +130,7 @@ def test_a_missing_templates_folder_names_the_file(tmp_path):
 @pytest.mark.parametrize("content", [b"", b"not a notebook", b"\x00\xff\xfe", b'{"cells": 3}'])
 def test_a_template_that_is_not_a_notebook_names_the_file(tmp_path, templates, content):
     (templates / "tia.ipynb").write_bytes(content)
-    result = invoke(
-        "--lan",
-        "12",
-        "--section",
-        "tia",
-        "--out",
-        str(tmp_path / "o"),
-        "--templates",
-        str(templates),
-    )
+    result = invoke_section("tia", tmp_path / "o", templates)
     assert result.exit_code == 2
     assert f"{templates / 'tia.ipynb'}: not a readable notebook" in result.output
     assert "Traceback" not in result.output
@@ -308,16 +293,7 @@ def test_a_worker_that_dies_is_reported_and_takes_its_kernel_with_it(tmp_path, t
     # The page's kernel kills the worker that started it: the worker's death is reported, the
     # kernel dies with it (parent-death signal), and no half page is left.
     _add_cell(templates, "so", f"import os\nos.kill(os.getppid(), {int(signal.SIGKILL)})")
-    result = invoke(
-        "--lan",
-        "12",
-        "--section",
-        "so",
-        "--out",
-        str(tmp_path / "out"),
-        "--templates",
-        str(templates),
-    )
+    result = invoke_section("so", tmp_path / "out", templates)
     assert result.exit_code == 1
     assert "FAILED Skåne län (12) / so" in result.output
     assert "terminated abruptly" in result.output

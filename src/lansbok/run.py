@@ -366,7 +366,9 @@ class LocalExecutor:
             worker.kill()
         for worker in workers:
             worker.join()
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        # Wait for the pool's manager thread too (quick, its workers are gone): one still closing
+        # its pipe at exit races the pool's exit hook, which then prints a traceback (EBADF).
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> LocalExecutor:
         return self

@@ -200,15 +200,101 @@ def test_county_pages_name_their_county(site, browser):
 
 
 def test_status_table_links_resolve(site, browser):
-    page, _visit = open_page(browser, site + "chapters/index.html")
+    page, _visit = open_page(browser, site + "chapters/metod.html")
     links = page.eval_on_selector_all("table a", "as => as.map(a => a.href)")
+    links = [link for link in links if "/generated/" in link]
     assert len(links) == 22 * len(SECTIONS)
     for link in links:
         with urlopen(link) as response:
             assert response.status == 200, link
     texts = page.eval_on_selector_all("table a", "as => as.map(a => a.textContent)")
-    assert set(texts) == {"exempeldata"}
+    # Riket's totals stated in the summary are official; the rest of the shipped data is sample.
+    assert set(texts) == {"exempeldata", "officiella riksuppgifter, fördelning: exempeldata"}
     page.close()
+
+
+WORDS = [
+    "noll",
+    "en",
+    "två",
+    "tre",
+    "fyra",
+    "fem",
+    "sex",
+    "sju",
+    "åtta",
+    "nio",
+    "tio",
+    "elva",
+    "tolv",
+]
+SECTION_PAGE = {  # the Riket page that carries each section of the summary
+    "reception": "reception",
+    "temporary_protection": "reception",
+    "establishment_programme": "reception",
+    "minors": "minors",
+    "so": "so",
+    "regional_cooperation": "tia",
+}
+
+
+def expected_text(row) -> str:
+    """A figure of the summary as a Swedish reader expects to read it (written out here, not
+    with the book's own formatter): 9 625, 58 %, över 60 %, fyra kommuner."""
+    value = int(row.value) if float(row.value).is_integer() else row.value
+    if row.unit == "percent":
+        prefix = {"lower_bound": "över ", "upper_bound": "knappt "}.get(row.kind, "")
+        return f"{prefix}{value} %"
+    if row.unit == "percent change":
+        return f"{abs(value)} %"
+    if row.unit == "municipalities":
+        return f"{WORDS[value] if value <= 12 else value} kommuner"
+    if row.unit == "counties" and value == len(CODES):
+        return "samtliga län"
+    return f"{value:,}".replace(",", " ")
+
+
+def page_text(path) -> str:
+    """The visible text of a built page, with every kind of space made a plain space."""
+    text = re.sub(r"<[^>]+>", " ", (PROJECT_ROOT / "_build/html" / path).read_text())
+    return re.sub(r"[\s\u00a0\u202f]+", " ", text)
+
+
+def test_each_figure_of_the_summary_is_on_its_riket_page(site):
+    indicators = load(DEFAULT_DATA_DIR).table("indicators_2024")
+    missing = []
+    for row in indicators.itertuples():
+        text = page_text(f"generated/SE/{SECTION_PAGE[row.section]}.html")
+        if expected_text(row) not in text:
+            missing.append((row.indicator_id, expected_text(row)))
+    assert missing == []
+
+
+def test_the_landing_page_shows_the_key_figures_linked_to_their_sections(site, browser):
+    text = page_text("chapters/index.html")  # index.html only redirects here
+    for figure in [
+        "32 866",
+        "9 625",
+        "17 505",
+        "9 761",
+        "25 %",
+        "38 %",
+        "492",
+        "497",
+        "över 40 %",
+        "bedömer resultatet av det egna arbetet som gott",
+    ]:
+        assert figure in text
+    for width in (1280, 390):
+        page, visit = open_page(browser, site + "chapters/index.html")
+        page.set_viewport_size({"width": width, "height": 900})
+        cards = page.eval_on_selector_all(".lansbok-key-figure a", "as => as.map(a => a.href)")
+        assert len(cards) == 8
+        for link in cards:
+            with urlopen(link) as response:
+                assert response.status == 200, link
+        assert visit.errors == [] and visit.blocked == []
+        page.close()
 
 
 def test_downloads(site):

@@ -2,12 +2,15 @@
 the summary states them or marked as sample data."""
 
 import pytest
+import yaml
 
+from lansbok.book import section_status
 from lansbok.data import DEFAULT_DATA_DIR, load
 from lansbok.figures import OFFICIAL, SAMPLE, Figure
-from lansbok.geography import RIKET, resolve
-from lansbok.report import Page, sv_figure
-from lansbok.sections import key_figures
+from lansbok.geography import RIKET, Geography, resolve
+from lansbok.landing import in_brief
+from lansbok.report import TEXT_DIR, Page, sv_figure
+from lansbok.sections import key_figures, minors, reception, s37a, so, tia
 
 DATA = load(DEFAULT_DATA_DIR)
 NATIONAL = key_figures(DATA, RIKET)
@@ -26,7 +29,11 @@ SKANE = resolve("12", DATA.table("counties"))
         (42_723_000, "SEK", "42,7 miljoner kronor"),
         (805_000, "SEK", "805\u202f000 kronor"),
         (0, "municipalities", "ingen kommun"),
-        (1, "municipalities", "1 kommun"),
+        (1, "municipalities", "en kommun"),
+        (4, "municipalities", "fyra kommuner"),
+        (5, "children", "fem"),
+        (13, "persons", "13"),
+        (4.5, "percent", "5\u00a0%"),
         (183, "municipalities", "183 kommuner"),
     ],
 )
@@ -67,3 +74,70 @@ def test_county_text_compares_with_riket_as_the_summary_states_it():
     key = "tia_grants_sek"
     text = page.comparison(county[key], NATIONAL[key], stated)
     assert "% av riket, där beloppet var 68 miljoner kronor)" in text
+
+
+SECTION_MODULES = {"reception": reception, "minors": minors, "tia": tia, "s37a": s37a, "so": so}
+
+
+def passages(geo):
+    """Every passage of every section's running text for a geography, as Markdown."""
+    out = {}
+    for name, module in SECTION_MODULES.items():
+        page = Page(DATA, geo)
+        page.section = name
+        figures = module.figures(DATA, geo)
+        page.describe(figures, figures if geo.is_national else module.figures(DATA, RIKET))
+        texts = yaml.safe_load((TEXT_DIR / "2024" / f"{name}.yml").read_text(encoding="utf-8"))
+        extra = reception.quota_revision(DATA) if name == "reception" else {}
+        for key in texts:
+            out[(name, key)] = page.passage(key, **extra)
+    return out
+
+
+@pytest.mark.parametrize("code", ["SE", "12", "09"])
+def test_every_passage_fills_every_name(code):
+    for key, text in passages(resolve(code, DATA.table("counties"))).items():
+        assert "$" not in text, key
+
+
+def test_riket_text_gives_no_national_total_that_exists_only_in_sample_data():
+    """TIA's and 37 a §'s national totals are sample data: not in Riket's running text."""
+    text = " ".join(passages(RIKET).values())
+    national = {**tia.figures(DATA, RIKET), **s37a.figures(DATA, RIKET)}
+    for figure in national.values():
+        assert figure.status == "sample"
+        if figure.unit in {"persons", "SEK", "projects"}:
+            assert sv_figure(figure) not in text, figure.indicator_id
+    assert "(exempeldata)" not in text
+
+
+def test_county_text_introduces_the_national_picture_as_such():
+    text = passages(resolve("12", DATA.table("counties")))
+    assert "I hela landet" in text[("reception", "etablering")]
+    assert text[("tia", "bedomning")].startswith("Länsstyrelsernas gemensamma bedömning för hela")
+    assert "Skåne län" in text[("reception", "mottagna")]
+
+
+def test_a_name_from_the_data_is_escaped_in_the_text():
+    geo = resolve("12", DATA.table("counties"))
+    page = Page(DATA, Geography(geo.code, "*Skåne* <b>län</b>"))
+    page.section = "reception"
+    figures = reception.figures(DATA, geo)
+    page.describe(figures, reception.figures(DATA, RIKET))
+    text = page.passage("mottagna")
+    assert "\\*Skåne\\* \\<b\\>län\\<\\/b\\>" in text
+
+
+def test_the_landing_page_gives_the_summary_figures_and_links_them():
+    text = in_brief(DATA, 2024)
+    for figure in ["32\u202f866", "9\u202f625", "17\u202f505", "9\u202f761", "492", "497"]:
+        assert figure in text
+    assert text.count(":link: /generated/SE/") == 8
+    assert "exempeldata" not in text
+
+
+def test_riket_status_is_official_where_the_summary_states_its_figures():
+    counties = DATA.table("counties")
+    assert section_status(DATA, RIKET, reception).startswith("officiella riksuppgifter")
+    assert section_status(DATA, RIKET, tia) == "exempeldata"
+    assert section_status(DATA, resolve("12", counties), reception) == "exempeldata"

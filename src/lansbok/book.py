@@ -28,14 +28,16 @@ from lansbok.data import (
     DEFAULT_DATA_DIR,
     DESCRIPTOR,
     PROJECT_ROOT,
+    YEAR,
     Dataset,
     atomic_write,
     load,
 )
 from lansbok.figures import OFFICIAL, combined_status
 from lansbok.geography import RIKET, Geography
+from lansbok.landing import in_brief
 from lansbok.privacy import TOTAL, policy, protect
-from lansbok.report import sv_number
+from lansbok.report import Page, sv_number
 from lansbok.run import OUTPUT_DIR, Report, all_geographies, code_fingerprint, output_path, run
 from lansbok.safe import md_text, to_csv
 from lansbok.toc import RECONCILIATION, write_toc
@@ -61,6 +63,17 @@ class BuildResult:
     sphinx_seconds: float
 
 
+def section_status(data: Dataset, geo: Geography, module) -> str:
+    """A section page's status in words. Riket's figures that the summary states are official
+    (the summary is official), even where the breakdown beneath them is sample data."""
+    figures = module.figures(data, geo)
+    if combined_status(f.status for f in figures.values()) == OFFICIAL:
+        return STATUS_SV[OFFICIAL]
+    if geo.is_national and Page(data, geo).stated_in_summary(figures):
+        return "officiella riksuppgifter, fördelning: exempeldata"
+    return STATUS_SV["sample"]
+
+
 def page_status(data: Dataset, out_dir: Path) -> str:
     """Markdown table: per geography and section, the status of its data, linked to the page."""
     header = "| Geografi | " + " | ".join(sections.TITLES.values()) + " |"
@@ -70,9 +83,9 @@ def page_status(data: Dataset, out_dir: Path) -> str:
         for name, module in sections.SECTIONS.items():
             page = output_path(out_dir, geo, name)
             if page.exists():
-                status = combined_status(f.status for f in module.figures(data, geo).values())
+                status = section_status(data, geo, module)
                 doc = page.relative_to(out_dir.parent).with_suffix("").as_posix()
-                cells.append(f"{{doc}}`{STATUS_SV[status]} </{doc}>`")
+                cells.append(f"{{doc}}`{status} </{doc}>`")
             else:
                 cells.append(STATUS_SV[None])
         rows.append(f"| {md_text(geo.name)} | " + " | ".join(cells) + " |")
@@ -236,6 +249,7 @@ def _add(archive: zipfile.ZipFile, name: str, text: str) -> None:
 def write_generated(data: Dataset, out_dir: Path, root: Path) -> None:
     atomic_write(out_dir / RIKET.code / f"{RECONCILIATION}.md", reconciliation_page(data))
     atomic_write(out_dir / "status.md", page_status(data, out_dir))
+    atomic_write(out_dir / "korthet.md", in_brief(data, YEAR))
     atomic_write(out_dir / "katalog.md", catalogue(data))
     atomic_write(out_dir / "metod.md", sample_method(data))
     # The suppression audit and the chart bundle take seconds: made again only from new inputs.

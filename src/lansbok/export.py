@@ -29,6 +29,7 @@ GLUE = re.compile(r"\{glue:text\}`([^`]+)`")
 # MyST roles the book resolves and a standalone page shows as plain text or a plain link.
 DOWNLOAD = re.compile(r"\{download\}`([^`<]+?)\s*<([^>`]+)>`")
 TERM = re.compile(r"\{term\}`([^`<]+?)(?:\s*<[^>`]+>)?`")
+DOC = re.compile(r"\{doc\}`([^`<]+?)\s*<[^>`]+>`")
 RECORD = "application/papermill.record/text/plain"
 STYLE_NAME = "lansbok.css"
 # The page's own rules; the book's rules for charts and tables (_static/lansbok.css) follow.
@@ -51,6 +52,12 @@ def glued_values(notebook) -> dict[str, str]:
             if name and RECORD in output.get("data", {}):
                 values[name] = output["data"][RECORD]
     return values
+
+
+def plain_roles(source: str) -> str:
+    """Markdown with the book's roles made plain: a download a link to the file beside the
+    page, a glossary term or a link to another page of the book its text."""
+    return DOC.sub(r"\1", TERM.sub(r"\1", DOWNLOAD.sub(r"[\1](\2)", source)))
 
 
 def inline_text(markdown: MarkdownIt, source: str) -> str:
@@ -88,7 +95,7 @@ def notebook_html(path: Path, nav: str = "") -> tuple[str, str]:
             source = GLUE.sub(
                 lambda m: md_text(glued.get(m.group(1), "uppgift saknas")), cell.source
             )
-            source = TERM.sub(r"\1", DOWNLOAD.sub(r"[\1](\2)", source))
+            source = plain_roles(source)
             if source.startswith("# ") and title == path.stem:
                 title = inline_text(markdown, source.splitlines()[0][2:].strip())
             parts.append(markdown.render(source))
@@ -99,7 +106,9 @@ def notebook_html(path: Path, nav: str = "") -> tuple[str, str]:
                 data = output.get("data", {})
                 # HTML that lansbok.report and lansbok.charts made, with every value from the
                 # data escaped (and charts as JSON data blocks, never script).
-                if "text/html" in data:
+                if "text/markdown" in data:  # running text (`Page.say`): values escaped there
+                    parts.append(markdown.render(plain_roles(data["text/markdown"])))
+                elif "text/html" in data:
                     parts.append(data["text/html"])
                 elif "text/plain" in data:
                     parts.append(f"<pre>{html.escape(data['text/plain'])}</pre>")

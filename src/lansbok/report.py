@@ -7,21 +7,53 @@ import html
 import math
 import numbers
 import re
-from dataclasses import dataclass
+import string
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from lansbok import charts
 from lansbok.charts import caption_status
-from lansbok.data import DEFAULT_DATA_DIR, YEAR, Dataset, atomic_write, load
+from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, YEAR, Dataset, atomic_write, load
 from lansbok.figures import OFFICIAL, Figure, agrees, combined_status, round_half_up
 from lansbok.geography import RIKET, Geography, resolve
 from lansbok.population import PER, per_inhabitants, population
 from lansbok.privacy import policy
-from lansbok.safe import to_csv
+from lansbok.safe import md_text, to_csv
 
 PERCENT_UNITS = {"percent", "percent change"}
+# The running text of each section, per year: notebooks/text/<year>/<section>.yml.
+TEXT_DIR = PROJECT_ROOT / "notebooks" / "text"
+# Whole numbers up to twelve are written in words in running text (Swedish style).
+NUMBER_WORDS = [
+    "noll",
+    "en",
+    "två",
+    "tre",
+    "fyra",
+    "fem",
+    "sex",
+    "sju",
+    "åtta",
+    "nio",
+    "tio",
+    "elva",
+    "tolv",
+]
+# Units counted in whole things, whose small values are written in words.
+WORD_UNITS = {"persons", "children", "municipalities", "projects", "counties", "reports"}
+
+
+def in_words(value: float) -> str | None:
+    """'fyra' for 4: a whole number from 0 to 12 in words, else None. 'ett' is not needed:
+    the counted nouns (kommun, barn, person, projekt) are all en-words or written as 'en'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if float(value).is_integer() and 0 <= value <= 12:
+        return NUMBER_WORDS[int(value)]
+    return None
 
 
 def sv_number(value: float, decimals: int = 0) -> str:
@@ -36,7 +68,8 @@ def sv_number(value: float, decimals: int = 0) -> str:
 
 def sv_figure(figure: Figure) -> str:
     """A figure as it is written in running text: '32 866', '58 %', 'en minskning med 19 %',
-    '42,7 miljoner kronor', '1 kommun', 'ingen kommun'."""
+    '42,7 miljoner kronor', 'en kommun', 'ingen kommun', 'fyra' (whole counts up to twelve in
+    words)."""
     value = figure.value
     missing = value is None or math.isnan(value)
     if figure.unit == "percent change" and not missing:
@@ -52,9 +85,11 @@ def sv_figure(figure: Figure) -> str:
             return f"{sv_number(value)} kronor"
         millions = value / 1_000_000
         return f"{sv_number(millions, 0 if millions.is_integer() else 1)} miljoner kronor"
+    words = in_words(value) if figure.unit in WORD_UNITS else None
     if figure.unit == "municipalities" and not missing:
-        return "ingen kommun" if value == 0 else f"{sv_number(value)} kommun{'er' * (value != 1)}"
-    return sv_number(value)
+        number = words or sv_number(value)
+        return "ingen kommun" if value == 0 else f"{number} kommun{'er' * (value != 1)}"
+    return words or sv_number(value)
 
 
 def published_text(published, unit: str) -> str:
@@ -92,6 +127,8 @@ class Page:
     data: Dataset
     geo: Geography
     year: int = YEAR
+    section: str | None = None  # set by `figures`: the section whose text `say` reads
+    words: dict[str, str] = field(default_factory=dict)  # what `say` may put into the text
 
     @classmethod
     def open(cls, lan: str, data_dir: str | Path | None = None, year: int = YEAR) -> Page:
@@ -105,6 +142,7 @@ class Page:
         """Compute a section's figures and glue them for the narrative (see `glue`)."""
         figures = section.figures(self.data, self.geo)
         national = figures if self.geo.is_national else section.figures(self.data, RIKET)
+        self.section = section.__name__.rsplit(".", 1)[-1]
         self.glue(figures, national)
         return figures
 
@@ -114,14 +152,53 @@ class Page:
         county (empty for Riket). All raw values go under 'figures' for checks."""
         from myst_nb import glue
 
-        stated = self.stated_in_summary(national)
-        for key, figure in national.items():
-            glue(key, Text(self.figure_text(figures.get(key), figure, stated)), display=False)
-            comparison = self.comparison(figures.get(key), figure, stated)
-            glue(f"jamforelse_{key}", Text(comparison), display=False)
+        self.describe(figures, national)
+        for key in national:
+            glue(key, Text(self.words[key]), display=False)
+            glue(f"jamforelse_{key}", Text(self.words[f"jamforelse_{key}"]), display=False)
         glue("geografi", Text("riket" if self.geo.is_national else self.geo.name), display=False)
         raw = {k: {"value": f.value, "status": f.status} for k, f in figures.items()}
         glue("figures", raw, display=False)
+
+    def describe(self, figures: dict[str, Figure], national: dict[str, Figure]) -> dict:
+        """The words `say` puts into the running text (see there), from the page's figures and
+        Riket's; kept in `self.words`."""
+        stated = self.stated_in_summary(national)
+        for key, figure in national.items():
+            self.words |= {
+                key: self.figure_text(figures.get(key), figure, stated),
+                f"jamforelse_{key}": self.comparison(figures.get(key), figure, stated),
+                f"riket_{key}": national_text(figure, stated),
+            }
+        for row in self.data.table("indicators_2024").itertuples():
+            self.words[f"summary_{row.indicator_id}"] = published_text(row, row.unit)
+        name = "riket" if self.geo.is_national else self.geo.name
+        self.words |= {"geografi": md_text(name), "ar": str(self.year)}
+        return self.words
+
+    def passage(self, key: str, **extra) -> str:
+        """The Markdown of a passage of the section's running text (see `say`)."""
+        texts = yaml.safe_load(
+            (TEXT_DIR / str(self.year) / f"{self.section}.yml").read_text(encoding="utf-8")
+        )
+        passage = texts[key]
+        if isinstance(passage, dict):
+            passage = passage["riket" if self.geo.is_national else "lan"]
+        values = {
+            name: sv_number(value) if isinstance(value, numbers.Number) else md_text(str(value))
+            for name, value in extra.items()
+        }
+        return string.Template(passage.strip()).substitute(self.words | values)
+
+    def say(self, key: str, **extra):
+        """A passage of the section's running text (`notebooks/text/<year>/<section>.yml`,
+        the `riket` or `lan` version), with `$name` replaced by the page's figures as Swedish
+        text: `$<id>` (the page's own figure), `$jamforelse_<id>` (a county beside Riket),
+        `$riket_<id>` (Riket's), `$summary_<id>` (as the summary prints it), `$geografi`, `$ar`,
+        and `extra` (numbers formatted, text escaped). A missing name is an error."""
+        from IPython.display import Markdown
+
+        return Markdown(self.passage(key, **extra))
 
     def stated_in_summary(self, national: dict[str, Figure]) -> dict:
         """The summary's figures (rows of indicators_2024) that the national figures agree

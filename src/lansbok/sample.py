@@ -12,7 +12,7 @@ Method (also stated in data/datapackage.json under each sample resource's `metho
    category (all people, unaccompanied minors, quota refugees, people from accommodation centres)
    and kommuntal 2018. Multinomial draws keep the sum exact.
 3. What the summary does not give (the number of exits from the establishment programme, the
-   number and size of TIA and §37a projects, participants in SO) is chosen as a plausible
+   number and size of TIA and 37 a § projects, participants in SO) is chosen as a plausible
    constant below; those values are invented, and the book says so.
 
 The result is sample data: its county and municipality values are not official and are always

@@ -22,7 +22,7 @@ TITLES = {
     "reception": "Mottagande",
     "minors": "Ensamkommande barn",
     "tia": "TIA",
-    "s37a": "§37a",
+    "s37a": "37 a §",
     "so": "Samhällsorientering",
 }
 

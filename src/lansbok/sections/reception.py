@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from lansbok.data import YEAR, Dataset
@@ -47,6 +49,27 @@ def composition(data: Dataset, geo: Geography, by: list[str]) -> pd.DataFrame:
     out = frame.groupby([*by, "status"], as_index=False)["persons"].sum()
     out["share"] = 100 * out["persons"] / out["persons"].sum()
     return out.sort_values("persons", ascending=False, kind="stable")
+
+
+MONTHS_SV = "januari februari mars april maj juni juli augusti september oktober november december"
+
+
+def quota_revision(data: Dataset, year: int = YEAR) -> dict[str, int | str]:
+    """The national number of planned assignments (the sum of the länstal) for the year, as
+    first set and as revised, with the date and statute of the revision: the words
+    `quota_initial`, `quota_revised`, `quota_valid_from` and `quota_source` of the text."""
+    rows = data.table("assignments_national")
+    rows = rows[rows["year"] == year].set_index("version")
+    revised = rows.loc["revised"]
+    valid_from = pd.Timestamp(revised["valid_from"])
+    statute = re.match(r"SFS \d{4}:\d+", revised["source"])
+    return {
+        "quota_initial": int(rows.loc["initial", "national_total"]),
+        "quota_revised": int(revised["national_total"]),
+        "quota_valid_from": f"{valid_from.day} {MONTHS_SV.split()[valid_from.month - 1]} "
+        f"{valid_from.year}",
+        "quota_source": statute.group(0) if statute else revised["source"],
+    }
 
 
 def lanstal_history(data: Dataset, geo: Geography) -> pd.DataFrame:

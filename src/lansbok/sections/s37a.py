@@ -1,4 +1,4 @@
-"""§37a: grants for refugee guides (flyktingguider) and family contacts (familjekontakter)."""
+"""37 a §: grants for refugee guides (flyktingguider) and family contacts (familjekontakter)."""
 
 from __future__ import annotations
 

@@ -115,6 +115,7 @@ def figures(
                 "published": rec.published,
                 "kind": rec.kind,
                 "match": rec.match,
+                "difference": rec.difference if isinstance(rec.difference, str) else None,
             }
     header = {"lan": geo.code, "name": geo.name}
     if output_format is Format.json:

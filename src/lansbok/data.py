@@ -56,8 +56,7 @@ REQUIRED_RESOURCES = {
         "municipalities": "municipality_code:string name:string name_short:string "
         "county_code:string",
         "population": "county_code:string year:integer population:integer",
-        "population_municipalities": "municipality_code:string year:integer "
-        "population:integer",
+        "population_municipalities": "municipality_code:string year:integer population:integer",
         "indicators_2024": "indicator_id:string section:string statement_sv:string "
         "value:number kind:string rounding_step:number unit:string period:string "
         "producer:string",

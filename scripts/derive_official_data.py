@@ -2,8 +2,9 @@
 
 Run once when a source changes: python scripts/derive_official_data.py [SOURCES_DIR]
 SOURCES_DIR defaults to ../shared/data-sources beside the project. The municipal reception
-table (kommunmottagna) is not derived here: it goes through `lansbok import kommunmottagna`,
-the same importer an analyst uses for a newer year.
+table (kommunmottagna) and SCB's population are not derived here: they go through `lansbok
+import kommunmottagna` and `lansbok import befolkning`, the importers an analyst uses for a newer
+year.
 
 Every output is checked against the totals printed in its source before it is written.
 """
@@ -121,6 +122,33 @@ def asylum_applications(src: Path) -> None:
     write(out, "asylum_applications_monthly.csv")
 
 
+def asylum_seekers(src: Path) -> None:
+    """SCB's annual series "Asylsökande i Sverige"; unaccompanied minors only to 2022."""
+    frame = read(src / "scb" / "asylsokande_2002-2024.csv")
+    out = pd.DataFrame(
+        {
+            "year": frame["ar"],
+            "total": frame["asylsokande_totalt"],
+            "women": frame["kvinnor"],
+            "men": frame["man"],
+            "unaccompanied_minors": frame["ensamkommande_barn"],
+            "unaccompanied_girls": frame["ensamkommande_flickor"],
+            "unaccompanied_boys": frame["ensamkommande_pojkar"],
+        }
+    )
+    counts = out.drop(columns="year").replace("", None).astype("Int64")
+    assert (counts["women"] + counts["men"] == counts["total"]).all()
+    by_sex = counts["unaccompanied_girls"] + counts["unaccompanied_boys"]
+    given = by_sex.notna()
+    assert (by_sex[given] == counts.loc[given, "unaccompanied_minors"]).all()
+    assert out["year"].tolist() == [str(y) for y in range(2002, 2025)]
+    # The same 2015 totals as Migrationsverket's monthly files (asylum_applications_monthly).
+    assert counts.loc[out["year"] == "2015", ["total", "unaccompanied_minors"]].values.tolist() == [
+        [162877, 35369]
+    ]
+    write(out, "asylum_seekers.csv")
+
+
 def indicators(src: Path) -> None:
     """The summary's figures: reported rows of the catalogue, with the kind of each figure."""
     frame = read(src / "seed-catalogue" / "indicators-2024.csv")
@@ -166,6 +194,7 @@ def main(argv: list[str]) -> None:
         assignments_national,
         kommuntal_2018,
         asylum_applications,
+        asylum_seekers,
         indicators,
     ):
         derive(src)

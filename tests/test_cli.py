@@ -25,12 +25,17 @@ def test_national_figures_with_reconciliation():
         "published": 32866.0,
         "kind": "exact",
         "match": True,
+        "difference": None,
     }
     women = out["figures"]["newly_arrived_share_women"]["reconciliation"]
     assert women["kind"] == "rounded" and women["match"] is True
-    stated = out["figures"]["asylum_seekers_total"]
+    stated = out["figures"]["so_minimum_hours"]
     assert stated["value"] is None and stated["reconciliation"]["match"] is None
-    assert "ingen tabell" in stated["note"]
+    assert "lagkrav" in stated["note"]
+    seekers = out["figures"]["asylum_seekers_total"]  # SCB's count, not the summary's
+    assert (seekers["value"], seekers["status"]) == (9645, "official")
+    assert seekers["reconciliation"]["match"] is False
+    assert "Migrationsverkets egen räkning" in seekers["reconciliation"]["difference"]
 
 
 @pytest.mark.parametrize("lan", ["12", "Skåne", "M"])

@@ -100,7 +100,9 @@ def reconciliation_page(data: Dataset) -> str:
         "",
         "Varje siffra i länsstyrelsernas sammanfattning för 2024 jämförs här med värdet som boken "
         "räknar fram ur sina tabeller. En procentsats stämmer om den avrundas till det tryckta "
-        "värdet; en gräns stämmer om värdet ligger på rätt sida om den.",
+        "värdet; en gräns stämmer om värdet ligger på rätt sida om den. En uppgift som boken "
+        "räknar fram ur en annan officiell källa än sammanfattningens kan skilja sig från den "
+        "tryckta; då anges varför.",
         "",
         "| Uppgift i sammanfattningen | Publicerat | Beräknat | Slag | Stämmer | Status |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -110,6 +112,8 @@ def reconciliation_page(data: Dataset) -> str:
         computed = "–" if row.match is None else sv_number(row.computed, decimals)
         if row.match is None:
             verdict = "kan inte beräknas: " + sections.NOT_COMPUTABLE[row.indicator_id]
+        elif isinstance(row.difference, str):  # an explained difference (data, not a failure)
+            verdict = "skiljer sig: " + md_text(row.difference)
         else:
             verdict = "ja" if row.match else "**nej**"
         statement = md_text(row.statement_sv)

@@ -115,6 +115,7 @@ def figures(
                 "published": rec.published,
                 "kind": rec.kind,
                 "match": rec.match,
+                "difference": rec.difference if isinstance(rec.difference, str) else None,
             }
     header = {"lan": geo.code, "name": geo.name}
     if output_format is Format.json:
@@ -314,10 +315,15 @@ def import_population(
         _fail(error)
     except OSError as error:
         _fail_os(error)
-    for year, rows in tidy.groupby("year"):
+    for year, rows in tidy.counties.groupby("year"):
         typer.echo(
             f"imported {year}: {len(rows)} counties, {rows['population'].sum()} inhabitants, "
             f"into {data_dir / 'population.csv'}"
+        )
+    for year, rows in tidy.municipalities.groupby("year"):
+        typer.echo(
+            f"imported {year}: {len(rows)} municipalities, {rows['population'].sum()} "
+            f"inhabitants, into {data_dir / 'population_municipalities.csv'}"
         )
 
 

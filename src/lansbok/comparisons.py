@@ -31,29 +31,49 @@ INDICATORS = {
     "so_survey_response_rate": ("so", "Svarsfrekvens i SO-enkäten (%)"),
 }
 TABLES = sorted({table for section, _ in INDICATORS.values() for table in SECTIONS[section].TABLES})
+# A figure's unit as the comparison names it.
+UNITS_SV = {"persons": "antal", "children": "antal", "percent": "procent", "SEK": "kronor"}
+RATE_UNIT_SV = f"per {sv_number(PER)} invånare"
 
 
 def county_indicators(data: Dataset, year: int = YEAR) -> pd.DataFrame:
-    """One row per county and indicator: value and status, in SCB order. Counts of people
-    are also given per 10 000 inhabitants when the population of every county is known."""
+    """One row per county and indicator: value, Swedish unit and status, in SCB order. Counts
+    of people are also given per 10 000 inhabitants (SCB's population of the county on 31
+    December of the year; indicator id `<id>_per_10000`) when the population of every county
+    is known. A rate's status is that of its count and of the population."""
     rows = []
     geos = counties(data.table("counties"))
     inhabitants = {geo.code: population(data, geo, year) for geo in geos}
     per_capita = all(inhabitants.values())
+    population_status = data.status("population")
     for geo in geos:
         figures = {}
         for section in dict.fromkeys(section for section, _ in INDICATORS.values()):
             figures.update(SECTIONS[section].figures(data, geo))
         for key, (_section, label) in INDICATORS.items():
             figure = figures[key]
-            row = {"county_code": geo.code, "county": geo.name, "status": figure.status}
-            rows.append(row | {"indicator_id": key, "indicator": label, "value": figure.value})
+            row = {"county_code": geo.code, "county": geo.name}
+            rows.append(
+                row
+                | {
+                    "indicator_id": key,
+                    "indicator": label,
+                    "value": figure.value,
+                    "unit": UNITS_SV[figure.unit],
+                    "status": figure.status,
+                }
+            )
             rate = per_inhabitants(figure, inhabitants[geo.code]) if per_capita else None
             if rate is not None:
-                rate_label = f"{label}, per {sv_number(PER)} invånare"
                 rows.append(
                     row
-                    | {"indicator_id": f"{key}_per_{PER}", "indicator": rate_label, "value": rate}
+                    | {
+                        "indicator_id": f"{key}_per_{PER}",
+                        "indicator": f"{label}, {RATE_UNIT_SV}",
+                        "value": rate,
+                        "unit": RATE_UNIT_SV,
+                        "status": combined_status([figure.status, population_status]),
+                    }
                 )
     return pd.DataFrame(rows)
 

@@ -56,9 +56,11 @@ REQUIRED_RESOURCES = {
         "municipalities": "municipality_code:string name:string name_short:string "
         "county_code:string",
         "population": "county_code:string year:integer population:integer",
+        "population_municipalities": "municipality_code:string year:integer population:integer",
         "indicators_2024": "indicator_id:string section:string statement_sv:string "
         "value:number kind:string rounding_step:number unit:string period:string "
         "producer:string",
+        "explained_differences": "indicator_id:string explanation_sv:string",
         "lanstal": "year:integer version:string sfs:string county_code:string lanstal:integer",
         "assignments_national": "year:integer version:string valid_from:date "
         "national_total:integer source:string",
@@ -68,6 +70,8 @@ REQUIRED_RESOURCES = {
         "received:integer",
         "asylum_applications_monthly": "month:string applications:integer women:integer "
         "men:integer minors:integer unaccompanied_minors:integer",
+        "asylum_seekers": "year:integer total:integer women:integer men:integer "
+        "unaccompanied_minors:integer unaccompanied_girls:integer unaccompanied_boys:integer",
         "reception_2024": "municipality_code:string sex:string age_band:string "
         "citizenship:string persons:integer",
         "kommuntal_2024": "municipality_code:string kommuntal_ordinary:integer "

@@ -58,14 +58,25 @@ def agrees(computed: float, published: float, kind: str, step: float | None = No
     raise ValueError(f"unknown kind of figure: {kind}")
 
 
-def reconcile(figures: dict[str, Figure], indicators: pd.DataFrame) -> pd.DataFrame:
+def reconcile(
+    figures: dict[str, Figure], indicators: pd.DataFrame, explained: pd.Series | None = None
+) -> pd.DataFrame:
     """One row per figure of the summary: computed, published, and whether they match.
-    A figure the data cannot compute has computed NaN and match None."""
+    A figure the data cannot compute has computed NaN and match None. `explained` (indicator
+    id -> reason) records figures computed from another official source than the summary's:
+    such a row keeps match False and carries the reason in `difference`; a reason recorded for
+    a figure that agrees is stale and raises ValueError."""
+    explained = explained if explained is not None else pd.Series(dtype="string")
     rows = []
     for ind in indicators.itertuples():
         figure = figures.get(ind.indicator_id)
         step = None if pd.isna(ind.rounding_step) else ind.rounding_step
         computed = figure.value if figure else math.nan
+        match = agrees(computed, ind.value, ind.kind, step) if figure else None
+        difference = explained.get(ind.indicator_id)
+        if difference is not None and match is not False:
+            verdict = "agrees with the summary" if match else "is not computed"
+            raise ValueError(f"{ind.indicator_id}: a difference is explained, but it {verdict}")
         rows.append(
             {
                 "indicator_id": ind.indicator_id,
@@ -73,7 +84,8 @@ def reconcile(figures: dict[str, Figure], indicators: pd.DataFrame) -> pd.DataFr
                 "computed": computed,
                 "published": ind.value,
                 "kind": ind.kind,
-                "match": agrees(computed, ind.value, ind.kind, step) if figure else None,
+                "match": match,
+                "difference": difference,
                 "status": figure.status if figure else None,
                 "statement_sv": ind.statement_sv,
             }

@@ -10,7 +10,8 @@ thousands are separated by spaces ("1 842").
 (table BE0101A/BefolkningNy, "Folkmängden efter region och år"): a few title rows, then a header
 starting with "region"; regions written "01 Stockholms län" (county), "0114 Upplands Väsby"
 (municipality) or "00 Riket"; either one column per year ("2024") or a year column and a value
-column. Comma, semicolon or tab separated, UTF-8 or Windows-1252.
+column. Comma, semicolon or tab separated, UTF-8 or Windows-1252. Counties go to `population`,
+municipalities to `population_municipalities`.
 
 Both importers read the file as an export and nothing else (`read_export`): a regular file of a
 sane size, text (UTF-8 with or without BOM, UTF-16, or Windows-1252 as Excel re-saves it), not a
@@ -34,6 +35,7 @@ import tempfile
 import unicodedata
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -359,19 +361,25 @@ def import_kommunmottagna(path: Path | str, year: int, data_dir: Path | str) -> 
         existing = dataset.table("kommunmottagna")
         tidy = pd.concat([existing[existing["year"] != year], tidy], ignore_index=True)
     tidy = tidy.sort_values(["year", "municipality_code", "category"])
-    write_validated(dataset, "kommunmottagna", tidy, path, [year])
+    write_validated(dataset, {"kommunmottagna": (tidy, [year])}, path)
     return tidy[tidy["year"] == year]
 
 
 def write_validated(
-    dataset: Dataset, name: str, table: pd.DataFrame, source: Path, years: list[int]
+    dataset: Dataset, tables: dict[str, tuple[pd.DataFrame, list[int]]], source: Path
 ) -> None:
-    """Write an imported table and its import record into a copy of the data package,
-    validate the copy as `lansbok validate` does, and only then replace the two files in the
-    data directory (each atomically). A refused import leaves data/ byte for byte as it was."""
+    """Write imported tables (name -> (table, years it covers)) and their import records into
+    a copy of the data package, validate the copy as `lansbok validate` does, and only then
+    replace the files in the data directory (each atomically, the descriptor last). A refused
+    import leaves data/ byte for byte as it was."""
     data_dir = dataset.data_dir
-    text = table.to_csv(index=False, lineterminator="\n")
-    descriptor = _with_import(dataset.descriptor, name, source, years)
+    texts = {
+        name: table.to_csv(index=False, lineterminator="\n") for name, (table, _) in tables.items()
+    }
+    descriptor = dataset.descriptor
+    for name, (_table, years) in tables.items():
+        descriptor = _with_import(descriptor, name, source, years)
+    descriptor_text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
     with tempfile.TemporaryDirectory(prefix="lansbok-import-") as tmp:
         trial = Path(tmp)
         for resource in dataset.resources.values():  # paths were checked by load()
@@ -379,8 +387,9 @@ def write_validated(
             copied.parent.mkdir(parents=True, exist_ok=True)
             if original.exists():
                 shutil.copyfile(original, copied)
-        (trial / dataset.resources[name]["path"]).write_text(text, encoding="utf-8")
-        (trial / DESCRIPTOR).write_text(descriptor, encoding="utf-8")
+        for name, text in texts.items():
+            (trial / dataset.resources[name]["path"]).write_text(text, encoding="utf-8")
+        (trial / DESCRIPTOR).write_text(descriptor_text, encoding="utf-8")
         problems = validate(trial)
         if problems:
             raise DataError(
@@ -395,13 +404,14 @@ def write_validated(
                 ],
                 problems.more,
             )
-    atomic_write(data_dir / dataset.resources[name]["path"], text)
-    atomic_write(data_dir / DESCRIPTOR, descriptor)
+    for name, text in texts.items():
+        atomic_write(data_dir / dataset.resources[name]["path"], text)
+    atomic_write(data_dir / DESCRIPTOR, descriptor_text)
 
 
-def _with_import(descriptor: dict, name: str, path: Path, years: list[int]) -> str:
-    """The descriptor's text with the imported file's name and checksum recorded for each year
-    it covers, replacing earlier imports of those years."""
+def _with_import(descriptor: dict, name: str, path: Path, years: list[int]) -> dict:
+    """A copy of the descriptor with the imported file's name and checksum recorded for each
+    year it covers, replacing earlier imports of those years."""
     descriptor = copy.deepcopy(descriptor)
     resource = next(r for r in descriptor["resources"] if r["name"] == name)
     imports = [i for i in resource.get("lansbok:imports", []) if i["year"] not in years]
@@ -410,18 +420,39 @@ def _with_import(descriptor: dict, name: str, path: Path, years: list[int]) -> s
     for year in years:
         imports.append({"year": year, "file": path.name, "sha256": sha256, "imported": imported})
     resource["lansbok:imports"] = sorted(imports, key=lambda i: i["year"])
-    return json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
+    return descriptor
 
 
 REGION = re.compile(r"^\s*(\d{2}|\d{4})\s+\S")
 YEAR_IN_HEADER = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 POPULATION_FIRST_YEAR = 1968  # the population table's Table Schema minimum
+# SCB's disclosure control (the Cell Key Method) from reference year 2025: every published value
+# above zero, totals included, is moved by a small random whole number, so a total no longer
+# equals the sum of its parts exactly. SCB does not publish the largest move; a total may differ
+# from the sum of its n parts by at most NOISE_PER_VALUE * (n + 1) (for Riket and its 21
+# counties 110 people; the 2025 counties sum to 10 605 535, Riket is published as 10 605 520).
+NOISE_FIRST_YEAR = 2025
+NOISE_PER_VALUE = 5
+
+
+def noise_tolerance(year: int, parts: int) -> int:
+    """How far a total of `year` may be from the sum of its `parts` published parts."""
+    return NOISE_PER_VALUE * (parts + 1) if year >= NOISE_FIRST_YEAR else 0
+
+
+class Population(NamedTuple):
+    """SCB's population export as tidy tables: per county (county_code, year, population) and
+    per municipality (municipality_code, year, population), as far as the file gives them."""
+
+    counties: pd.DataFrame
+    municipalities: pd.DataFrame
 
 
 def parse_population(path: Path, municipalities: pd.DataFrame, counties: pd.DataFrame):
-    """Parse an SCB export into a tidy frame (county_code, year, population). Municipalities
-    are summed to their counties; a county row or a Riket row in the file must equal the sum of
-    what it contains. Raises DataError naming file, row and column of every problem."""
+    """Parse an SCB export into tidy tables per county and per municipality (`Population`).
+    Municipalities are summed to their counties where the file has no county row; a county row
+    or a Riket row in the file must equal the sum of what it contains (from 2025 within SCB's
+    noise, `noise_tolerance`). Raises DataError naming file, row and column of every problem."""
     file = str(path)
     problems = Problems()
     first, last = POPULATION_FIRST_YEAR, dt.date.today().year
@@ -517,14 +548,17 @@ def parse_population(path: Path, municipalities: pd.DataFrame, counties: pd.Data
     if problems:
         raise problems.error()
 
-    years = sorted({year for _code, year in values})
-    tidy = []
-    for year in years:
-        munis = {c: v for (c, y), v in values.items() if y == year and len(c) == 4}
+    counties_tidy, municipalities_tidy = [], []
+    by_county: dict[tuple[str, int], list[int]] = {}  # (county, year) -> its municipalities
+    for (code, year), (number, _row) in values.items():
+        if len(code) == 4:
+            municipalities_tidy.append((code, year, number))
+            by_county.setdefault((county_of[code], year), []).append(number)
+    for year in sorted({year for _code, year in values}):
         for county in sorted(known_counties):
             given = values.get((county, year))
-            parts = [v for c, (v, _row) in munis.items() if county_of[c] == county]
-            if given and parts and sum(parts) != given[0]:
+            parts = by_county.get((county, year), [])
+            if given and parts and abs(sum(parts) - given[0]) > noise_tolerance(year, len(parts)):
                 problem(
                     f"{county} for {year} is {given[0]}, its municipalities sum to {sum(parts)}",
                     given[1],
@@ -534,29 +568,43 @@ def parse_population(path: Path, municipalities: pd.DataFrame, counties: pd.Data
                 problem(f"{county} for {year}: {len(parts)} of its {size[county]} municipalities")
                 continue
             if given or parts:
-                tidy.append((county, year, given[0] if given else sum(parts)))
-        counted = [t for t in tidy if t[1] == year]
+                counties_tidy.append((county, year, given[0] if given else sum(parts)))
+        counted = [t for t in counties_tidy if t[1] == year]
         riket = values.get(("00", year))
         if riket and len(counted) == len(known_counties):
             total = sum(t[2] for t in counted)
-            if total != riket[0]:
+            if abs(total - riket[0]) > noise_tolerance(year, len(counted)):
                 problem(f"Riket for {year} is {riket[0]}, the counties sum to {total}", riket[1])
     if problems:
         raise problems.error()
-    if not tidy:
+    if not counties_tidy:
         raise DataError([Problem(file, "no county or municipality rows")])
-    return pd.DataFrame(tidy, columns=["county_code", "year", "population"])
+    return Population(
+        pd.DataFrame(counties_tidy, columns=["county_code", "year", "population"]),
+        pd.DataFrame(municipalities_tidy, columns=["municipality_code", "year", "population"])
+        .sort_values(["year", "municipality_code"])
+        .reset_index(drop=True),
+    )
 
 
-def import_population(path: Path | str, data_dir: Path | str) -> pd.DataFrame:
-    """Parse SCB's export and replace the years it covers in data/population.csv; record the
-    file in the data package. Nothing is written if the file has problems."""
+def import_population(path: Path | str, data_dir: Path | str) -> Population:
+    """Parse SCB's export and replace the years it covers in data/population.csv (counties)
+    and, where the file gives municipalities, in data/population_municipalities.csv; record
+    the file for each year in the data package. Nothing is written if the file has problems."""
     path, data_dir = Path(path), Path(data_dir)
     dataset = load(data_dir)
-    tidy = parse_population(path, dataset.table("municipalities"), dataset.table("counties"))
-    existing = dataset.table("population")
-    merged = pd.concat([existing[~existing["year"].isin(tidy["year"])], tidy], ignore_index=True)
-    merged = merged.sort_values(["year", "county_code"])
-    years = sorted(int(y) for y in set(tidy["year"]))
-    write_validated(dataset, "population", merged, path, years)
-    return tidy
+    parsed = parse_population(path, dataset.table("municipalities"), dataset.table("counties"))
+    tables = {}
+    for name, tidy, key in (
+        ("population", parsed.counties, "county_code"),
+        ("population_municipalities", parsed.municipalities, "municipality_code"),
+    ):
+        if tidy.empty:
+            continue
+        existing = dataset.table(name)
+        merged = pd.concat(
+            [existing[~existing["year"].isin(tidy["year"])], tidy], ignore_index=True
+        ).sort_values(["year", key])
+        tables[name] = (merged, sorted(int(y) for y in set(tidy["year"])))
+    write_validated(dataset, tables, path)
+    return parsed

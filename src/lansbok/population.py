@@ -1,11 +1,14 @@
-"""Population per county (SCB, 31 December), for counts per 10 000 inhabitants.
+"""Population (SCB, 31 December), for counts per 10 000 inhabitants.
 
-The shipped `population` table is empty (no public copy was at hand); a county's figures are
-put per 10 000 inhabitants only once its population for the year is there (`lansbok import
-befolkning`). Riket's population is the sum of the counties', known only when all 21 are.
+Per county in `population` (2017–2025), per municipality in `population_municipalities` (2024),
+both imported from SCB's exports with `lansbok import befolkning`. Riket's population is the sum
+of the counties', known only when all 21 are: for 2017–2024 it equals SCB's national total; from
+2025 SCB's disclosure noise makes it differ from the published Riket by a few people.
 """
 
 from __future__ import annotations
+
+import pandas as pd
 
 from lansbok.data import Dataset
 from lansbok.figures import Figure
@@ -26,8 +29,21 @@ def population(data: Dataset, geo: Geography, year: int) -> int | None:
     return int(match.iloc[0]) if len(match) else None
 
 
+def municipality_population(data: Dataset, year: int) -> pd.Series:
+    """Population per municipality on 31 December of the year, indexed by municipality_code
+    (empty when the year is not there)."""
+    table = data.table("population_municipalities")
+    rows = table[table["year"] == year]
+    return rows.set_index("municipality_code")["population"].rename("population")
+
+
+def rate(count: pd.Series | float, inhabitants: pd.Series | float) -> pd.Series | float:
+    """A count per 10 000 inhabitants (unrounded; NaN where the population is unknown)."""
+    return PER * count / inhabitants
+
+
 def per_inhabitants(figure: Figure, inhabitants: int | None) -> float | None:
     """A count of people per 10 000 inhabitants; None for other units or unknown population."""
     if figure.unit not in COUNTED_UNITS or not inhabitants:
         return None
-    return PER * figure.value / inhabitants
+    return rate(figure.value, inhabitants)

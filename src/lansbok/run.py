@@ -37,8 +37,14 @@ from lansbok.sections.common import in_geography
 TEMPLATES_DIR = PROJECT_ROOT / "notebooks"
 OUTPUT_DIR = PROJECT_ROOT / "generated"
 # Tables every page reads; a change in one re-executes every page (Riket's population is the sum
-# of the counties').
-REFERENCE_TABLES = ["counties", "municipalities", "indicators_2024", "population"]
+# of the counties'; municipality tables give rates per 10 000 inhabitants).
+REFERENCE_TABLES = [
+    "counties",
+    "municipalities",
+    "indicators_2024",
+    "population",
+    "population_municipalities",
+]
 # Every page template: the five sections for every geography, and pages for Riket only.
 PAGES = {**sections.SECTIONS, "comparisons": comparisons}
 NATIONAL_ONLY = {"comparisons"}

@@ -142,10 +142,11 @@ def test_a_required_resource_removed(data_copy):
 def test_a_resource_described_twice_or_not_an_object(data_copy):
     value = descriptor(data_copy)
     value["resources"] += [value["resources"][0], "counties.csv"]
+    last = len(value["resources"])  # the string, numbered from 1
     write_descriptor(data_copy, value)
     found = messages(data_copy)
     assert any("resource 'counties' is described twice" in m for m in found)
-    assert any("resource 22 is not an object with a 'name'" in m for m in found)
+    assert any(f"resource {last} is not an object with a 'name'" in m for m in found)
 
 
 # --- paths: relative regular files inside data/, checked before anything opens them -----------

@@ -241,7 +241,7 @@ def test_a_merged_table_that_fails_validation_is_not_written(data_copy):
     table.loc[0, "received"] = -1
     before = snapshot(data_copy)
     with pytest.raises(DataError) as error:
-        write_validated(data, "kommunmottagna", table, FIXTURE, [2018])
+        write_validated(data, {"kommunmottagna": (table, [2018])}, FIXTURE)
     [problem] = error.value.problems
     assert problem.file == str(data_copy / "kommunmottagna.csv")
     assert (problem.row, problem.column) == (2, "received")

@@ -29,7 +29,6 @@ TITLES = {
 # Figures of the summary that no table can compute: they are stated, not counted (the reason is
 # shown in the book's reconciliation).
 NOT_COMPUTABLE = {
-    "asylum_seekers_total": "ingen tabell över asylansökningar 2024 (serien slutar 2017-05)",
     "so_minimum_hours": "ett lagkrav (förordning 2010:1138), inte statistik",
     "so_interviewed_own_regi_municipalities": "beskriver rapportens metod (intervjuer)",
     "so_county_reports": "beskriver rapportens underlag (de 21 länens redovisningar)",
@@ -46,6 +45,9 @@ def key_figures(data: Dataset, geo: Geography = RIKET) -> dict[str, Figure]:
 
 
 def reconciliation(data: Dataset) -> tuple[dict[str, Figure], pd.DataFrame]:
-    """National figures and their reconciliation with the summary's published figures."""
+    """National figures and their reconciliation with the summary's published figures, with
+    the recorded explanation of each figure computed from another source than the summary's
+    (data/explained_differences.csv)."""
     figures = key_figures(data, RIKET)
-    return figures, reconcile(figures, data.table("indicators_2024"))
+    explained = data.table("explained_differences").set_index("indicator_id")["explanation_sv"]
+    return figures, reconcile(figures, data.table("indicators_2024"), explained)

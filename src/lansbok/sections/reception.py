@@ -7,8 +7,9 @@ import re
 import pandas as pd
 
 from lansbok.data import YEAR, Dataset
-from lansbok.figures import share
+from lansbok.figures import combined_status, share
 from lansbok.geography import Geography
+from lansbok.population import municipality_population, rate
 from lansbok.sections.common import FigureSet, in_geography
 
 CHILDREN, WORKING_AGE = "0-17", "20-65"
@@ -23,12 +24,14 @@ TABLES = [
     "establishment_exits_2024",
     "lanstal",
     "assignments_national",
+    "asylum_seekers",
 ]
 
 
 def received_by_municipality(data: Dataset, geo: Geography, year: int = YEAR) -> pd.DataFrame:
-    """People received per municipality. An imported official kommunmottagna table for the
-    year takes precedence over the sample."""
+    """People received per municipality, and per 10 000 inhabitants (`per_10000`, unrounded;
+    NaN where SCB's population of the municipality for the year is not in the data). An
+    imported official kommunmottagna table for the year takes precedence over the sample."""
     official = in_geography(data, "kommunmottagna", geo)
     official = official[official["year"] == year]
     if len(official):
@@ -36,11 +39,16 @@ def received_by_municipality(data: Dataset, geo: Geography, year: int = YEAR) ->
     else:
         frame = in_geography(data, f"reception_{year}", geo)
     keys = ["municipality_code", "municipality", "county_code", "status"]
-    return (
+    out = (
         frame.groupby(keys, as_index=False)["persons"]
         .sum()
         .sort_values("persons", ascending=False, kind="stable")
     )
+    inhabitants = out["municipality_code"].map(municipality_population(data, year)).astype(float)
+    out.insert(out.columns.get_loc("persons") + 1, "per_10000", rate(out["persons"], inhabitants))
+    population_status = data.status("population_municipalities")
+    out["status"] = out["status"].map(lambda s: combined_status([s, population_status]))
+    return out
 
 
 def composition(data: Dataset, geo: Geography, by: list[str]) -> pd.DataFrame:
@@ -87,6 +95,15 @@ def lanstal_history(data: Dataset, geo: Geography) -> pd.DataFrame:
 
 def figures(data: Dataset, geo: Geography) -> FigureSet:
     out = FigureSet(data)
+    if geo.is_national:  # SCB's series is national only: a county page shows no county figure
+        seekers = data.table("asylum_seekers").set_index("year")["total"]
+        out.add("asylum_seekers_total", seekers[YEAR], "persons", "asylum_seekers")
+        out.add(
+            "asylum_seekers_change_vs_2023",
+            share(seekers[YEAR], seekers[YEAR - 1]) - 100,
+            "percent change",
+            "asylum_seekers",
+        )
     received = received_by_municipality(data, geo)
     sources = tuple(
         sorted(

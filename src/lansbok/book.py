@@ -43,6 +43,11 @@ from lansbok.safe import md_text, to_csv
 from lansbok.toc import RECONCILIATION, write_toc
 
 STATUS_SV = {OFFICIAL: "officiell", "sample": "exempeldata", None: "saknas"}
+COMPUTED_FROM = {  # the reconciliation's last column: what a computed figure rests on
+    OFFICIAL: "officiell statistik",
+    "sample": "exempeldata",
+    None: "–",
+}
 KIND_SV = {
     "exact": "exakt",
     "rounded": "avrundat",
@@ -104,7 +109,13 @@ def reconciliation_page(data: Dataset) -> str:
         "räknar fram ur en annan officiell källa än sammanfattningens kan skilja sig från den "
         "tryckta; då anges varför.",
         "",
-        "| Uppgift i sammanfattningen | Publicerat | Beräknat | Slag | Stämmer | Status |",
+        "**Så läser du kolumnen Stämmer.** En siffra som boken räknar fram ur officiell statistik "
+        "prövas på riktigt. En siffra som räknas fram ur **exempeldata** stämmer däremot per "
+        "konstruktion: exempeldatan är framtagen så att den summerar till riksuppgifterna i "
+        "sammanfattningen. Där visar ”ja” bara att räkningen går ihop, inte att fördelningen på "
+        "län och kommuner är riktig. Kolumnen Beräknat ur håller isär de två.",
+        "",
+        "| Uppgift i sammanfattningen | Publicerat | Beräknat | Slag | Stämmer | Beräknat ur |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for row in table.itertuples():
@@ -114,12 +125,15 @@ def reconciliation_page(data: Dataset) -> str:
             verdict = "kan inte beräknas: " + sections.NOT_COMPUTABLE[row.indicator_id]
         elif isinstance(row.difference, str):  # an explained difference (data, not a failure)
             verdict = "skiljer sig: " + md_text(row.difference)
+        elif row.match and row.status != OFFICIAL:
+            verdict = "ja, per konstruktion"
         else:
             verdict = "ja" if row.match else "**nej**"
         statement = md_text(row.statement_sv)
+        basis = COMPUTED_FROM[row.status if isinstance(row.status, str) else None]
         lines.append(
             f"| {statement} | {sv_number(row.published)} | {computed} | {KIND_SV[row.kind]} "
-            f"| {verdict} | {STATUS_SV[row.status if isinstance(row.status, str) else None]} |"
+            f"| {verdict} | {basis} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -7,10 +7,31 @@ import string
 
 import yaml
 
-from lansbok import sections
+from lansbok import charts, sections
 from lansbok.data import Dataset
 from lansbok.geography import RIKET
 from lansbok.report import TEXT_DIR, Page
+
+
+def asylum_chart(data: Dataset, year: int) -> str:
+    """The landing page's one chart: asylum seekers per year up to the year (SCB, official),
+    as a raw HTML block drawn by the page's chart script."""
+    frame = data.table("asylum_seekers")
+    frame = frame.loc[frame["year"] <= year, ["year", "total"]].assign(
+        status=data.resources["asylum_seekers"]["status"]
+    )
+    first = int(frame["year"].min())
+    chart = charts.yearly_chart(
+        frame,
+        "year",
+        "total",
+        title=f"Asylsökande i Sverige {first}–{year}",
+        value_title="Antal asylsökande",
+        source="SCB, Asylsökande i Sverige",
+        description=f"Stapeldiagram: antal asylsökande i Sverige per år {first}–{year}.",
+    )
+    markup = charts.offline_html(chart.to_dict())["text/html"]
+    return "```{raw} html\n" + markup + "\n```"
 
 
 def in_brief(data: Dataset, year: int) -> str:
@@ -46,6 +67,10 @@ def in_brief(data: Dataset, year: int) -> str:
             "",
             *cards,
             "::::",
+            "",
+            fill(text["diagram"]),
+            "",
+            asylum_chart(data, year),
             "",
             fill(text["avslutning"]),
             "",

@@ -39,7 +39,7 @@ from lansbok.landing import in_brief
 from lansbok.privacy import TOTAL, policy, protect
 from lansbok.report import Page, sv_number
 from lansbok.run import OUTPUT_DIR, Report, all_geographies, code_fingerprint, output_path, run
-from lansbok.safe import md_text, to_csv
+from lansbok.safe import md_code_text, md_text, to_csv
 from lansbok.toc import RECONCILIATION, write_toc
 
 STATUS_SV = {OFFICIAL: "officiell", "sample": "exempeldata", None: "saknas"}
@@ -139,11 +139,12 @@ def reconciliation_page(data: Dataset) -> str:
 
 
 def catalogue(data: Dataset) -> str:
-    """The data catalogue, from data/datapackage.json (every text from it escaped: it is data)."""
+    """The data catalogue, from data/datapackage.json (every text from it escaped: it is data;
+    `commands` in it are shown as code)."""
     lines = []
     for name, resource in data.resources.items():
         status = STATUS_SV[resource["status"]]
-        lines += [f"## {md_text(resource['title'])}", ""]
+        lines += [f"### {md_text(resource['title'])}", ""]
         lines.append(f"- Fil: data/{md_text(resource['path'])} ({len(data.table(name))} rader)")
         lines.append(f"- Status: **{status}**")
         lines.append(f"- Producent: {md_text(resource['producer'])}")
@@ -159,7 +160,7 @@ def catalogue(data: Dataset) -> str:
                 f"{md_text(record['imported'])} (sha256 {md_text(record['sha256'][:12])}…)"
             )
         if "description" in resource:
-            lines.append(f"- Beskrivning: {md_text(resource['description'])}")
+            lines.append(f"- Beskrivning: {md_code_text(resource['description'])}")
         if name in policy(data).rules:
             lines.append(f"- I boken och i zip-filen: {SUPPRESSED_IN_ZIP}")
         lines.append("")
@@ -176,7 +177,7 @@ SUPPRESSED_IN_ZIP = (
 def _source_link(source: dict) -> str:
     """A source's title, linked when its address is a web address (percent-encoded, so that it
     cannot end the link or start markup)."""
-    title, target = md_text(source["title"]), source.get("path", "")
+    title, target = md_code_text(source["title"]), source.get("path", "")
     if urlsplit(target).scheme in {"http", "https"}:
         return f"[{title}](<{quote(target, safe=URL_SAFE)}>)"
     return title
@@ -186,8 +187,10 @@ URL_SAFE = ":/?#@!$&'*+,;=%~"
 
 
 def sample_method(data: Dataset) -> str:
+    """How the sample tables were made, from their `method` in the data package (escaped, with
+    `commands` shown as code)."""
     methods = {r["method"] for r in data.resources.values() if r["status"] == "sample"}
-    return "\n\n".join(md_text(m) for m in sorted(methods)) + "\n"
+    return "\n\n".join(md_code_text(m) for m in sorted(methods)) + "\n"
 
 
 def suppression_summary(data: Dataset) -> str:

@@ -32,6 +32,8 @@ TERM = re.compile(r"\{term\}`([^`<]+?)(?:\s*<[^>`]+>)?`")
 DOC = re.compile(r"\{doc\}`([^`<]+?)\s*<[^>`]+>`")
 RECORD = "application/papermill.record/text/plain"
 STYLE_NAME = "lansbok.css"
+# DataTables' style and script, and the book's script that applies it to long tables (_static).
+TABLE_FILES = ("datatables.min.css", "datatables.min.js", "lansbok-tables.js")
 # The page's own rules; the book's rules for charts and tables (_static/lansbok.css) follow.
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem;
@@ -75,7 +77,8 @@ def head(title: str) -> str:
     return (
         f'<!DOCTYPE html>\n<html lang="sv">\n<head>\n<meta charset="utf-8">\n{META}'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<title>{html.escape(title)}</title>\n<link rel="stylesheet" href="{STYLE_NAME}">\n'
+        f'<title>{html.escape(title)}</title>\n<link rel="stylesheet" href="{TABLE_FILES[0]}">\n'
+        f'<link rel="stylesheet" href="{STYLE_NAME}">\n'
     )
 
 
@@ -113,7 +116,9 @@ def notebook_html(path: Path, nav: str = "") -> tuple[str, str]:
                 elif "text/plain" in data:
                     parts.append(f"<pre>{html.escape(data['text/plain'])}</pre>")
     page = (
-        head(title) + f'<script src="{BUNDLE_NAME}"></script>\n</head>\n<body>\n'
+        head(title)
+        + "".join(f'<script src="{name}"></script>\n' for name in (BUNDLE_NAME, *TABLE_FILES[1:]))
+        + "</head>\n<body>\n"
         f"<nav>{nav}</nav>\n<main>\n" + "\n".join(parts) + "\n</main>\n</body>\n</html>\n"
     )
     return title, page
@@ -126,13 +131,16 @@ def write_site(notebooks: list[Path], target: Path) -> list[Path]:
     atomic_write(target / BUNDLE_NAME, vega_bundle())
     book_style = (PROJECT_ROOT / "_static" / STYLE_NAME).read_text(encoding="utf-8")
     atomic_write(target / STYLE_NAME, STYLE + "\n" + book_style)
+    for name in TABLE_FILES:  # sorting and filtering of long tables, as in the book
+        shutil.copy(PROJECT_ROOT / "_static" / name, target / name)
     nav = " ".join(
         f'<a href="{p.stem}.html">{html.escape(TITLES.get(p.stem, p.stem))}</a>' for p in notebooks
     )
     written, links = [], []
     for path in notebooks:
-        for download in path.parent.glob(f"{path.stem}.csv"):
-            shutil.copy(download, target / download.name)
+        for suffix in (".csv", ".xlsx"):  # the page's downloads
+            for download in path.parent.glob(path.stem + suffix):
+                shutil.copy(download, target / download.name)
         title, page = notebook_html(path, nav='<a href="index.html">Innehåll</a> ' + nav)
         out = target / f"{path.stem}.html"
         atomic_write(out, page)

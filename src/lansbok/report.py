@@ -17,13 +17,25 @@ import yaml
 from lansbok import charts
 from lansbok.charts import caption_status
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, YEAR, Dataset, atomic_write, load
-from lansbok.figures import OFFICIAL, Figure, agrees, combined_status, round_half_up
+from lansbok.figures import OFFICIAL, SAMPLE, Figure, agrees, combined_status, round_half_up
 from lansbok.geography import RIKET, Geography, resolve
 from lansbok.population import PER, per_inhabitants, population
 from lansbok.privacy import policy
-from lansbok.safe import md_text, to_csv
+from lansbok.safe import md_text, to_excel_csv, to_xlsx
 
 PERCENT_UNITS = {"percent", "percent change"}
+# A table longer than this gets sorting, a filter and pages in the browser; a shorter one is
+# read at a glance.
+PLAIN_ROWS = 25
+# Swedish headings of the columns most downloads share; each table names its own.
+DOWNLOAD_HEADERS = {
+    "municipality_code": "Kommunkod",
+    "municipality": "Kommun",
+    "county_code": "Länskod",
+    "county": "Län",
+    "status": "Status",
+}
+STATUS_WORDS = {OFFICIAL: "officiell", SAMPLE: "exempeldata"}
 # The running text of each section, per year: notebooks/text/<year>/<section>.yml.
 TEXT_DIR = PROJECT_ROOT / "notebooks" / "text"
 # Whole numbers up to twelve are written in words in running text (Swedish style).
@@ -291,49 +303,130 @@ class Page:
             "eller ett värde som annars kunde räknas fram ur ett sådant."
         )
 
-    def download(self, frame: pd.DataFrame, filename: str) -> None:
-        """Write the table behind a chart as CSV beside the page (the page links to it); the
-        status column travels with the data, and no cell can run as a formula."""
-        atomic_write(Path(filename).resolve(), to_csv(frame))
+    def municipalities(self, frame: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
+        """A municipality table (one row per `municipality_code`) with every municipality of
+        the page's geography and the county's name (`county`): a municipality the frame leaves
+        out (no one received: sparse tables have no row for it) gets 0 in the `counts`
+        columns, after the frame's rows, by name. Zero is published: `lansbok.privacy` hides
+        only 1–4, and its suppression already takes every zero as known."""
+        munis = self.data.table("municipalities")
+        if not self.geo.is_national:
+            munis = munis[munis["county_code"] == self.geo.code]
+        missing = munis[~munis["municipality_code"].isin(frame["municipality_code"])]
+        # An empty frame says nothing of its source: its zeros are not called official.
+        status = combined_status(frame["status"]) if len(frame) else SAMPLE
+        zeros = pd.DataFrame(
+            {
+                "municipality_code": missing["municipality_code"],
+                "municipality": missing["name_short"],
+                **{column: 0 for column in counts},
+                "status": status,
+            }
+        ).sort_values("municipality", key=lambda names: names.map(swedish_key), kind="stable")
+        frame = frame.drop(columns="county_code", errors="ignore")
+        out = pd.concat([frame, zeros], ignore_index=True)
+        county_of = self.data.table("municipalities").set_index("municipality_code")["county_code"]
+        county_code = out["municipality_code"].map(county_of)
+        counties = self.data.table("counties").set_index("county_code")["name"]
+        where = out.columns.get_loc("municipality") + 1
+        out.insert(where, "county_code", county_code)
+        out.insert(where + 1, "county", county_code.map(counties))
+        return out
+
+    def download(self, frame: pd.DataFrame, filename: str, columns: dict[str, str]) -> None:
+        """Write a table as CSV (named `filename`) and as Excel (.xlsx) beside the page (the page
+        links to both): the `columns` (the table's Swedish headings), with the codes, the
+        county and the status in Swedish (`DOWNLOAD_HEADERS`); other columns are left out. The
+        CSV is as Swedish Excel opens it (`lansbok.safe.to_excel_csv`); whole numbers are
+        written as such, other numbers to one decimal; no cell can run as a formula."""
+        path = Path(filename).resolve()
+        table = download_table(frame, columns)
+        atomic_write(path.with_suffix(".csv"), to_excel_csv(table))
+        atomic_write(path.with_suffix(".xlsx"), to_xlsx(table))
 
     def table(self, frame: pd.DataFrame, columns: dict[str, str], caption: str):
         """A compact table with Swedish headings, Swedish numbers (right-aligned) and a
         source/status caption, in a region that scrolls sideways on a narrow screen. A cell
-        holding the symbol of a suppressed small count is explained in the caption."""
+        holding the symbol of a suppressed small count is explained in the caption. On Riket's
+        page a municipality table shows the county ("Län") beside the municipality. A table of
+        more than `PLAIN_ROWS` rows is marked for sorting, a filter and pages
+        (_static/lansbok-tables.js); its number cells carry their value in `data-order`."""
         from IPython.display import HTML
 
         status = combined_status(frame["status"])  # every table carries its status
-        shown = frame[list(columns)].rename(columns=columns)
+        if self.geo.is_national and "county" in frame and "municipality" in columns:
+            names = list(columns)
+            names.insert(names.index("municipality") + 1, "county")
+            columns = {name: columns.get(name, "Län") for name in names}
+        shown = frame[list(columns)]
         symbol = policy(self.data).symbol
-
-        def is_number(value) -> bool:
-            return isinstance(value, numbers.Number) and not isinstance(value, bool)
-
         numeric = [
             c for c in shown.columns if shown[c].map(lambda v: is_number(v) or v == symbol).all()
         ]
 
-        def cell(value) -> str:
+        def cell(column: str, value) -> str:
+            if column not in numeric:
+                return f"<td>{html.escape(str(value))}</td>"
             if is_number(value):
-                return sv_number(value, 0 if float(value).is_integer() else 1)
-            return html.escape(str(value))
+                text = sv_number(value, 0 if float(value).is_integer() else 1)
+                order = value
+            else:  # suppressed: all sort together, below zero, in the page's order
+                text, order = html.escape(str(value)), -1
+            return f'<td class="lansbok-number" data-order="{order}">{text}</td>'
 
         full_caption = f"{caption}. {caption_status(status)}"
         if (shown == symbol).any().any():
             full_caption += " " + self.suppression_note()
         # Classes, not inline styles (the Content-Security-Policy forbids them): the rules are
         # in _static/lansbok.css.
-        classes = pd.DataFrame("", index=shown.index, columns=shown.columns)
-        classes[numeric] = "lansbok-number"
-        styled = (
-            shown.style.hide(axis="index")
-            .format(cell)
-            .set_caption(html.escape(full_caption))
-            .set_td_classes(classes)
+        head = "".join(
+            f'<th scope="col" class="lansbok-number">{html.escape(columns[c])}</th>'
+            if c in numeric
+            else f'<th scope="col">{html.escape(columns[c])}</th>'
+            for c in shown.columns
         )
-        # Styler writes an (empty) <style> element before the table: not wanted.
-        table = re.sub(r"^\s*<style[^>]*>.*?</style>\s*", "", styled.to_html(), flags=re.S)
+        body = "".join(
+            "<tr>" + "".join(cell(c, v) for c, v in zip(shown.columns, row, strict=True)) + "</tr>"
+            for row in shown.itertuples(index=False)
+        )
+        kind = "lansbok-data lansbok-sortable" if len(shown) > PLAIN_ROWS else "lansbok-data"
         return HTML(
             f'<div class="lansbok-table" role="region" tabindex="0" '
-            f'aria-label="{html.escape(caption, quote=True)}">{table}</div>'
+            f'aria-label="{html.escape(caption, quote=True)}">'
+            f'<table class="{kind}"><caption>{html.escape(full_caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
         )
+
+
+def is_number(value) -> bool:
+    return isinstance(value, numbers.Number) and not isinstance(value, bool)
+
+
+def swedish_key(text: str) -> str:
+    """A sort key in Swedish alphabetical order (å, ä, ö after z)."""
+    return text.casefold().translate(SWEDISH_ORDER)
+
+
+SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}", "é": "e", "ü": "y"})
+
+
+def download_table(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """A table for download: the frame's columns that have a Swedish heading (`columns`, then
+    `DOWNLOAD_HEADERS`), in the frame's order with the status last, renamed; statuses in
+    Swedish; whole numbers as integers, other numbers to one decimal (half up, as the pages)."""
+    headers = {**DOWNLOAD_HEADERS, **columns}
+    kept = [c for c in frame.columns if c in headers and c != "status"]
+    kept += ["status"] if "status" in frame else []
+    out = frame[kept].copy()
+    if "status" in out:
+        out["status"] = out["status"].map(STATUS_WORDS)
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_float_dtype(values):
+            whole = values.dropna().map(float.is_integer).all()
+            out[column] = (
+                values.astype("Int64")
+                if whole
+                else values.map(lambda v: v if math.isnan(v) else round_half_up(v, 0.1))
+            )
+    return out.rename(columns=headers)

@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
+from openpyxl import load_workbook
 
 from lansbok.book import build, catalogue, page_status, reconciliation_page
 from lansbok.data import load
@@ -232,8 +233,12 @@ def test_a_download_with_formulas_is_inert(dataset, tmp_path, monkeypatch):
     page = Page(dataset, RIKET)
     frame = pd.DataFrame({"municipality": FORMULAS, "children": range(len(FORMULAS))})
     monkeypatch.chdir(tmp_path)
-    page.download(frame, "hostile.csv")
-    with (tmp_path / "hostile.csv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    assert [row["municipality"] for row in rows] == ["'" + value for value in FORMULAS]
-    assert [row["children"] for row in rows] == [str(i) for i in range(len(FORMULAS))]
+    page.download(frame, "hostile.csv", {"children": "Barn"})
+    with (tmp_path / "hostile.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert [row["Kommun"] for row in rows] == ["'" + value for value in FORMULAS]
+    assert [row["Barn"] for row in rows] == [str(i) for i in range(len(FORMULAS))]
+    sheet = load_workbook(tmp_path / "hostile.xlsx").active
+    cells = [(cell.value, cell.data_type) for cell in sheet["A"][1:]]
+    # Text as it is, never a formula (XML reads a carriage return back as a line feed).
+    assert cells == [(value.replace("\r", "\n"), "s") for value in FORMULAS]

@@ -24,7 +24,13 @@ document.addEventListener("DOMContentLoaded", () => {
       paginate: { first: "Första sidan", last: "Sista sidan", next: "Nästa sida", previous: "Föregående sida" },
     },
   };
+  // DataTables gives the events it handles a read-only `delegateTarget`; the copy button's
+  // clipboard.js then cannot set its own, takes the table's cell for a copy button and throws.
+  // Past the table, the property is writable again.
+  const release = (event) =>
+    Object.defineProperty(event, "delegateTarget", { configurable: true, writable: true, value: undefined });
   for (const table of document.querySelectorAll("table.lansbok-sortable")) {
+    (table.closest(".lansbok-table") || table.parentElement).addEventListener("click", release);
     new DataTable(table, {
       order: [], // the page's own order (largest first) until the reader sorts
       pageLength: 25,
@@ -33,6 +39,11 @@ document.addEventListener("DOMContentLoaded", () => {
       // Numbers shown Swedish-formatted ("9 625", "..") sort by their data-order value.
       columnDefs: [{ targets: "lansbok-number", type: "num" }],
       language: swedish,
+      initComplete() {
+        // The one text that DataTables does not take from `language`.
+        const pages = this.api().table().container().querySelector(".dt-paging nav");
+        if (pages) pages.setAttribute("aria-label", "Tabellens sidor");
+      },
     });
   }
 });

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import math
 import numbers
-import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -367,7 +366,9 @@ class Page:
         def cell(column: str, value) -> str:
             if column not in numeric:
                 return f"<td>{html.escape(str(value))}</td>"
-            if is_number(value):
+            if is_number(value) and math.isnan(value):  # no value: sorts first
+                text, order = sv_number(value), ""
+            elif is_number(value):
                 text = sv_number(value, 0 if float(value).is_integer() else 1)
                 order = value
             else:  # suppressed: all sort together, below zero, in the page's order

@@ -128,6 +128,8 @@ def test_names_from_data_are_escaped(data_copy):
     link = overview.comparison_link(geo)
     assert "<img" not in link and "&lt;img src=x onerror=alert(1)&gt;" in link
     assert 'href="../SE/comparisons.html?lan=12"' in link
+    intro = overview.intro(data, geo)
+    assert "<img" not in intro and intro.startswith("<p>Skåne &lt;img")
     from lansbok.report import Page
 
     page = Page(data, geo)
@@ -156,6 +158,8 @@ def test_toc_opens_each_county_with_its_overview_and_lists_the_counties_last(dat
     assert [c["file"] for c in parts["Länen"]] == [
         f"generated/{code}/overview" for code in ("01", "09", "12")
     ]
+    # The side bar names the county (the page's title is longer).
+    assert [c["title"] for c in parts["Länen"]] == ["Stockholms län", "Gotlands län", "Skåne län"]
     for chapter in parts["Länen"]:
         folder = chapter["file"].rsplit("/", 1)[0]
         assert [s["file"] for s in chapter["sections"]] == [f"{folder}/{s}" for s in SECTIONS]

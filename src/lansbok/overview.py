@@ -187,9 +187,9 @@ COLUMNS = {
     "label": "Uppgift",
     "county": "Länet",
     "riket": "Riket",
-    "county_rate": f"Länet per {sv_number(PER)} invånare",
-    "riket_rate": f"Riket per {sv_number(PER)} invånare",
-    "rank": "Rang bland länen (1 = högst)",
+    "county_rate": f"Länet per {sv_number(PER)} inv.",
+    "riket_rate": f"Riket per {sv_number(PER)} inv.",
+    "rank": "Rang (1 = högst)",
     "status_sv": "Status",
 }
 
@@ -231,6 +231,19 @@ def municipalities_text(data: Dataset, geo: Geography) -> str:
         )
     munis = data.table("municipalities")
     return f"{geo.name} har {sv_number((munis['county_code'] == geo.code).sum())} kommuner."
+
+
+def intro(data: Dataset, geo: Geography) -> str:
+    """The page's opening paragraph (HTML)."""
+    return paragraph(
+        f"{municipalities_text(data, geo)} Tabellen visar några av länets viktigaste siffror för "
+        "2024 från varje avsnitt, bredvid rikets. Avsnitten har fler siffror, diagram och tabeller."
+    )
+
+
+def paragraph(text: str) -> str:
+    """Text as an HTML paragraph (escaped: it may hold names from the data)."""
+    return f"<p>{html.escape(text)}</p>"
 
 
 def comparison_link(geo: Geography) -> str:

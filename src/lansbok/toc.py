@@ -50,10 +50,10 @@ def write_toc(data: Dataset, out_dir: Path) -> Path:
             links = "\n".join(f"- {{doc}}`/{_doc(p, root)}`" for p in pages)
             landing = folder / "index.md"
             atomic_write(landing, f"# {md_text(title)}\n\n{links}\n")
-        chapter = {
-            "file": _doc(landing, root),
-            "sections": [{"file": _doc(p, root)} for p in pages],
-        }
+        chapter = {"file": _doc(landing, root)}
+        if landing.stem == OVERVIEW:  # the side bar names the county, not the page's title
+            chapter["title"] = geo.name
+        chapter["sections"] = [{"file": _doc(p, root)} for p in pages]
         (riket if geo.is_national else lan).append(chapter)
     # The counties last: the other parts are then reached without passing 21 counties.
     parts = [{"caption": "Riket 2024", "chapters": riket}]

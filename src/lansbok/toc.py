@@ -7,6 +7,7 @@ theme until the county is visited)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -97,6 +98,20 @@ def within_county(app, pagename, templatename, context, doctree) -> None:
             context[key] = None
 
 
+def reread_on_new_toc(app, env, added, changed, removed) -> list[str]:
+    """env-get-outdated: every page again when _toc.yml changed. Every page's side bar shows the
+    whole table of contents, and Sphinx would otherwise write again only the pages whose sources
+    changed (sphinx-external-toc re-reads a page only when its own entry changed), keeping the
+    old side bar, order and titles on the others."""
+    toc = Path(app.srcdir) / app.config.external_toc_path
+    digest = hashlib.sha256(toc.read_bytes()).hexdigest()
+    if getattr(env, "lansbok_toc", None) == digest:
+        return []
+    env.lansbok_toc = digest
+    return sorted(env.found_docs)
+
+
 def setup(app):
+    app.connect("env-get-outdated", reread_on_new_toc)
     app.connect("html-page-context", within_county)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

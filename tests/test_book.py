@@ -52,17 +52,24 @@ def test_toc_has_every_county_and_section(site):
     files |= {
         s["file"] for part in toc["parts"] for c in part["chapters"] for s in c.get("sections", [])
     }
+    assert "generated/SE/index" in files
     for code in ["SE", *CODES]:
-        assert f"generated/{code}/index" in files
         for section in SECTIONS:
             assert f"generated/{code}/{section}" in files
     assert {"generated/SE/avstamning", "generated/SE/comparisons", "chapters/ordlista"} <= files
+    # The counties last, each opened by its overview with its sections nested.
     assert [p["caption"] for p in toc["parts"]] == [
         "Riket 2024",
-        "Länen",
         "Jämförelser",
         "Om data och metod",
+        "Länen",
     ]
+    counties = toc["parts"][-1]["chapters"]
+    assert [c["file"] for c in counties] == [f"generated/{code}/overview" for code in CODES]
+    for code, chapter in zip(CODES, counties, strict=True):
+        assert [s["file"] for s in chapter["sections"]] == [
+            f"generated/{code}/{s}" for s in SECTIONS
+        ]
 
 
 def glued(path):
@@ -197,6 +204,57 @@ def test_county_pages_name_their_county(site, browser):
             html = (PROJECT_ROOT / "_build/html/generated" / code / f"{section}.html").read_text()
             title = html.split("<title>")[1].split("</title>")[0]
             assert name in title, (code, section, title)
+
+
+def test_every_county_overview_shows_its_county_riket_and_a_rank(site, browser):
+    for code in CODES:
+        name = resolve(code, COUNTIES).name
+        page, visit = open_page(browser, f"{site}generated/{code}/overview.html")
+        page.wait_for_function(ALL_CHARTS_DRAWN, timeout=30_000)
+        assert page.locator("h1").first.inner_text().startswith(f"{name} 2024 i korthet")
+        table = page.locator(".lansbok-table table").first
+        headings = table.locator("th").all_inner_texts()
+        assert headings[:3] == ["Uppgift", "Länet", "Riket"] and "Rang" in headings[5], code
+        first = table.locator("tbody tr").first.locator("td").all_inner_texts()
+        assert first[2] == "32\u202f866"  # Riket's received, as the summary has it
+        assert re.fullmatch(r"([1-9]|1\d|2[01]) av 21", first[5]), (code, first)
+        assert page.locator(".lansbok-chart").count() == 2  # the map and the länstal
+        assert visit.errors == [] and visit.blocked == [], code
+        page.close()
+    gotland = (PROJECT_ROOT / "_build/html/generated/09/overview.html").read_text()
+    assert "Gotlands län består av en enda kommun, Region Gotland." in gotland
+
+
+def test_the_overview_links_to_the_sections_and_the_comparisons(site, browser):
+    page, _visit = open_page(browser, site + "generated/12/overview.html")
+    links = page.eval_on_selector_all("article a", "as => as.map(a => a.href)")
+    for section in SECTIONS:
+        assert f"{site}generated/12/{section}.html" in links
+    comparison = f"{site}generated/SE/comparisons.html?lan=12"
+    assert comparison in links
+    with urlopen(comparison) as response:  # the target is in the built site
+        assert response.status == 200
+    page.close()
+
+
+def prev_next(path):
+    html = (PROJECT_ROOT / "_build/html" / path).read_text()
+    return re.findall(r'class="(left-prev|right-next)"\s+href="([^"]+)"', html)
+
+
+def test_previous_and_next_stay_within_a_county(site):
+    for code in CODES:
+        pages = ["overview", *SECTIONS]
+        for number, name in enumerate(pages):
+            links = dict(prev_next(f"generated/{code}/{name}.html"))
+            # Within the county's folder only: no link that leaves it.
+            assert all("/" not in href for href in links.values()), (code, name, links)
+            expected_prev = f"{pages[number - 1]}.html" if number else None
+            expected_next = f"{pages[number + 1]}.html" if number + 1 < len(pages) else None
+            assert links.get("left-prev") == expected_prev, (code, name, links)
+            assert links.get("right-next") == expected_next, (code, name, links)
+    # Outside the counties the theme's links are kept.
+    assert dict(prev_next("generated/SE/reception.html")).keys() == {"left-prev", "right-next"}
 
 
 def test_status_table_links_resolve(site, browser):

@@ -4,6 +4,7 @@ from browser import ALL_CHARTS_DRAWN, accessibility_violations, open_page
 from typer.testing import CliRunner
 
 from lansbok.cli import app
+from lansbok.sections import SECTIONS
 
 runner = CliRunner()
 
@@ -53,3 +54,35 @@ def test_html_pages_for_a_county_draw_offline(tmp_path, browser):
         assert visit.errors == [] and visit.blocked == []
         assert accessibility_violations(page) == []
         page.close()
+
+
+def test_the_pack_of_a_county_opens_with_its_overview(tmp_path):
+    """Every page made for a county by default (no Riket-only page asked for, so no error),
+    and the pack's index is the county's overview, linking to the section pages."""
+    target = tmp_path / "gotland"
+    args = ["run", "--lan", "09", "--out", str(tmp_path / "generated"), "--html", str(target)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    index = (target / "index.html").read_text()
+    assert "<title>Gotlands län 2024 i korthet</title>" in index
+    assert "<h1>Gotlands län 2024 i korthet</h1>" in index
+    assert "Gotlands län består av en enda kommun, Region Gotland." in index
+    for section in SECTIONS:
+        assert f'href="{section}.html"' in index
+        assert (target / f"{section}.html").exists()
+    # The book's comparisons page is not in the pack: no link to it.
+    assert "comparisons" not in index and "{doc}" not in index
+    assert not (target / "overview.html").exists()
+    assert '<a href="index.html">Översikt</a>' in (target / "tia.html").read_text()
+
+
+def test_a_pack_without_the_overview_names_its_county(tmp_path):
+    target = tmp_path / "skane"
+    out = str(tmp_path / "generated")
+    result = runner.invoke(
+        app, ["run", "--lan", "M", "--section", "s37a", "--out", out, "--html", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    index = (target / "index.html").read_text()
+    assert "<title>Skåne län 2024</title>" in index and "<h1>Skåne län 2024</h1>" in index
+    assert 'href="s37a.html"' in index

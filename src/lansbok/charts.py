@@ -305,3 +305,27 @@ def county_map_and_ranking(
         .add_params(indicator, county)
         .properties(title=_title("Länen jämförda", source, status))
     )
+
+
+def county_locator_map(
+    outlines: dict, county_code: str, *, title: str, description: str
+) -> alt.Chart:
+    """Sweden's counties with one filled: where a county lies. It draws no figures, only the
+    outlines (official, SCB's boundaries), so its status is official."""
+    picked = f"datum.properties.county_code == {json.dumps(county_code)}"
+    return (
+        alt.Chart(alt.Data(values=outlines["features"]), description=description)
+        .mark_geoshape(stroke="#ffffff", strokeWidth=0.5)
+        .encode(color=alt.condition(picked, alt.value("#b35900"), alt.value("#c9ced6")))
+        .project(type="mercator")
+        .properties(
+            # Short subtitle lines: the map is narrow.
+            title=alt.Title(
+                title,
+                subtitle=["Källa: SCB (länsgränser).", caption_status(OFFICIAL)],
+                anchor="start",
+            ),
+            width=150,
+            height=300,
+        )
+    )

@@ -177,7 +177,6 @@ def run_notebooks(
     the default --out is the book's table of contents (_toc.yml) written too."""
     from lansbok import run as runner
     from lansbok.processes import Interrupted, interruptible
-    from lansbok.sections import SECTIONS
 
     out = out_dir or runner.OUTPUT_DIR
     try:
@@ -221,7 +220,7 @@ def run_notebooks(
             if not report.ok:
                 raise typer.Exit(1)
             if html_dir:
-                _write_html(geos, section or list(SECTIONS), out, html_dir)
+                _write_html(geos, section or list(runner.PAGES), out, html_dir)
     except Interrupted as stop:
         _interrupted(stop)
 
@@ -232,11 +231,11 @@ def _write_html(geos, section_names: list[str], out: Path, html_dir: Path) -> No
 
     for geo in geos:
         target = html_dir if len(geos) == 1 else html_dir / geo.code
-        names = [s for s in section_names if geo.is_national or s not in runner.NATIONAL_ONLY]
-        if not names:  # only pages made for Riket were asked for
+        names = runner.pages_for(geo, section_names)
+        if not names:  # only pages made for another kind of geography were asked for
             continue
         pages = [runner.output_path(out, geo, s) for s in names]
-        write_site(pages, target)
+        write_site(pages, target, geo)
         typer.echo(f"wrote {len(pages)} pages for {geo.name} to {target / 'index.html'}")
 
 

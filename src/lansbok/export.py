@@ -1,5 +1,7 @@
 """Standalone HTML pages of executed section notebooks, for sharing one county without the book.
 
+The pack opens with the county's overview (its index.html), which links to the section pages.
+
 Each page opens in a browser with no network: the charts are drawn by a local copy of the vega
 bundle written next to the pages, and the glued figures are put into the narrative.
 
@@ -22,6 +24,7 @@ from markdown_it import MarkdownIt
 from lansbok.charts import BUNDLE_NAME, vega_bundle
 from lansbok.csp import META
 from lansbok.data import PROJECT_ROOT, atomic_write
+from lansbok.geography import Geography
 from lansbok.safe import md_text
 from lansbok.sections import TITLES
 
@@ -29,7 +32,9 @@ GLUE = re.compile(r"\{glue:text\}`([^`]+)`")
 # MyST roles the book resolves and a standalone page shows as plain text or a plain link.
 DOWNLOAD = re.compile(r"\{download\}`([^`<]+?)\s*<([^>`]+)>`")
 TERM = re.compile(r"\{term\}`([^`<]+?)(?:\s*<[^>`]+>)?`")
-DOC = re.compile(r"\{doc\}`([^`<]+?)\s*<[^>`]+>`")
+DOC = re.compile(r"\{doc\}`([^`<]+?)\s*<([^>`]+)>`")
+BOOK_ONLY = "lansbok-book-only"  # a cell that links into the book: left out of the pack
+OVERVIEW = "overview"  # the county's overview: the pack's index
 RECORD = "application/papermill.record/text/plain"
 STYLE_NAME = "lansbok.css"
 # DataTables' style and script, and the book's script that applies it to long tables (_static).
@@ -56,10 +61,12 @@ def glued_values(notebook) -> dict[str, str]:
     return values
 
 
-def plain_roles(source: str) -> str:
+def plain_roles(source: str, pages: dict[str, str] | None) -> str:
     """Markdown with the book's roles made plain: a download a link to the file beside the
-    page, a glossary term or a link to another page of the book its text."""
-    return DOC.sub(r"\1", TERM.sub(r"\1", DOWNLOAD.sub(r"[\1](\2)", source)))
+    page, a glossary term its text, a link to another page of the book a link into the pack
+    (see `_doc_link`)."""
+    source = TERM.sub(r"\1", DOWNLOAD.sub(r"[\1](\2)", source))
+    return DOC.sub(lambda m: _doc_link(m, pages), source)
 
 
 def inline_text(markdown: MarkdownIt, source: str) -> str:
@@ -82,8 +89,19 @@ def head(title: str) -> str:
     )
 
 
-def notebook_html(path: Path, nav: str = "") -> tuple[str, str]:
-    """(title, page) for one executed notebook."""
+def _doc_link(match: re.Match, pages: dict[str, str]) -> str:
+    """A {doc} link to a sibling page as a link to its file in the pack, or its text when the
+    page is not in the pack."""
+    text, target = match.group(1), match.group(2)
+    return f"[{text}]({pages[target]})" if target in pages else text
+
+
+def notebook_html(
+    path: Path, nav: str = "", pages: dict[str, str] | None = None
+) -> tuple[str, str]:
+    """(title, page) for one executed notebook. pages: the pack's pages (notebook name -> file)
+    that {doc} links may point to."""
+    pages = pages or {}
     notebook = nbformat.read(path, as_version=4)
     glued = glued_values(notebook)
     # Raw HTML in Markdown is shown as text, not passed through.
@@ -91,14 +109,14 @@ def notebook_html(path: Path, nav: str = "") -> tuple[str, str]:
     title, parts = path.stem, []
     for cell in notebook.cells:
         tags = set(cell.metadata.get("tags", []))
-        if "remove-cell" in tags:
+        if "remove-cell" in tags or BOOK_ONLY in tags:
             continue
         if cell.cell_type == "markdown":
             # A glued value is text: escaped, so that no Markdown or HTML can start from it.
             source = GLUE.sub(
                 lambda m: md_text(glued.get(m.group(1), "uppgift saknas")), cell.source
             )
-            source = plain_roles(source)
+            source = plain_roles(source, pages)
             if source.startswith("# ") and title == path.stem:
                 title = inline_text(markdown, source.splitlines()[0][2:].strip())
             parts.append(markdown.render(source))
@@ -110,7 +128,7 @@ def notebook_html(path: Path, nav: str = "") -> tuple[str, str]:
                 # HTML that lansbok.report and lansbok.charts made, with every value from the
                 # data escaped (and charts as JSON data blocks, never script).
                 if "text/markdown" in data:  # running text (`Page.say`): values escaped there
-                    parts.append(markdown.render(plain_roles(data["text/markdown"])))
+                    parts.append(markdown.render(plain_roles(data["text/markdown"], pages)))
                 elif "text/html" in data:
                     parts.append(data["text/html"])
                 elif "text/plain" in data:
@@ -124,31 +142,43 @@ def notebook_html(path: Path, nav: str = "") -> tuple[str, str]:
     return title, page
 
 
-def write_site(notebooks: list[Path], target: Path) -> list[Path]:
+def write_site(notebooks: list[Path], target: Path, geo: Geography | None = None) -> list[Path]:
     """One HTML page per notebook, an index page, the style sheet and the vega bundle, into
-    target."""
+    target. The county's overview, if among the notebooks, is the index; else the index lists
+    the pages under the geography's name."""
     target.mkdir(parents=True, exist_ok=True)
     atomic_write(target / BUNDLE_NAME, vega_bundle())
     book_style = (PROJECT_ROOT / "_static" / STYLE_NAME).read_text(encoding="utf-8")
     atomic_write(target / STYLE_NAME, STYLE + "\n" + book_style)
     for name in TABLE_FILES:  # sorting and filtering of long tables, as in the book
         shutil.copy(PROJECT_ROOT / "_static" / name, target / name)
+    files = {p.stem: "index.html" if p.stem == OVERVIEW else f"{p.stem}.html" for p in notebooks}
+    sections = [p for p in notebooks if p.stem != OVERVIEW]
+    start = "Översikt" if OVERVIEW in files else "Innehåll"
     nav = " ".join(
-        f'<a href="{p.stem}.html">{html.escape(TITLES.get(p.stem, p.stem))}</a>' for p in notebooks
+        [f'<a href="index.html">{start}</a>']
+        + [
+            f'<a href="{files[p.stem]}">{html.escape(TITLES.get(p.stem, p.stem))}</a>'
+            for p in sections
+        ]
     )
     written, links = [], []
     for path in notebooks:
         for suffix in (".csv", ".xlsx"):  # the page's downloads
             for download in path.parent.glob(path.stem + suffix):
                 shutil.copy(download, target / download.name)
-        title, page = notebook_html(path, nav='<a href="index.html">Innehåll</a> ' + nav)
-        out = target / f"{path.stem}.html"
+        title, page = notebook_html(path, nav=nav, pages=files)
+        out = target / files[path.stem]
         atomic_write(out, page)
         written.append(out)
-        links.append(f'<li><a href="{out.name}">{html.escape(title)}</a></li>')
-    index = (
-        head("Innehåll") + "</head>\n<body>\n<main>\n"
-        "<h1>Innehåll</h1>\n<ul>\n" + "\n".join(links) + "\n</ul>\n</main>\n</body>\n</html>\n"
-    )
-    atomic_write(target / "index.html", index)
+        if path.stem != OVERVIEW:
+            links.append(f'<li><a href="{out.name}">{html.escape(title)}</a></li>')
+    if OVERVIEW not in files:
+        heading = f"{geo.name} 2024" if geo else "Innehåll"
+        index = (
+            head(heading) + "</head>\n<body>\n<main>\n"
+            f"<h1>{html.escape(heading)}</h1>\n<ul>\n" + "\n".join(links) + "\n</ul>\n"
+            "</main>\n</body>\n</html>\n"
+        )
+        atomic_write(target / "index.html", index)
     return written

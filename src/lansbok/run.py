@@ -28,7 +28,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from lansbok import comparisons, processes, sections
+from lansbok import comparisons, overview, processes, sections
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, Dataset, atomic_write, load
 from lansbok.geography import RIKET, Geography, counties
 from lansbok.safe import md_text
@@ -45,9 +45,11 @@ REFERENCE_TABLES = [
     "population",
     "population_municipalities",
 ]
-# Every page template: the five sections for every geography, and pages for Riket only.
-PAGES = {**sections.SECTIONS, "comparisons": comparisons}
+# Every page template: a county's overview, the five sections for every geography, and pages for
+# Riket only. A module's TABLES are cut to the page's county unless it sets ACROSS_COUNTIES.
+PAGES = {"overview": overview, **sections.SECTIONS, "comparisons": comparisons}
 NATIONAL_ONLY = {"comparisons"}
+COUNTY_ONLY = {"overview"}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 SCRATCH_PREFIX = "lansbok-run-"  # + the command's pid: this run's temporary folder
 
@@ -82,6 +84,12 @@ class Report:
 
 def all_geographies(data: Dataset) -> list[Geography]:
     return [RIKET, *counties(data.table("counties"))]
+
+
+def pages_for(geo: Geography, section_names: list[str]) -> list[str]:
+    """The pages of section_names that are made for this geography."""
+    skip = COUNTY_ONLY if geo.is_national else NATIONAL_ONLY
+    return [s for s in section_names if s not in skip]
 
 
 def output_path(out_dir: Path, geo: Geography, section: str) -> Path:
@@ -129,10 +137,13 @@ class KeyMaker:
         digest = hashlib.sha256(self.shared.encode())
         digest.update(template.read_bytes())
         digest.update(json.dumps(parameters(geo, self.data_dir), sort_keys=True).encode())
+        across = getattr(PAGES[section], "ACROSS_COUNTIES", False)
         for name in PAGES[section].TABLES:
             frame = self.data.table(name)
-            if not geo.is_national and (
-                "county_code" in frame.columns or "municipality_code" in frame.columns
+            if (
+                not geo.is_national
+                and not across
+                and ("county_code" in frame.columns or "municipality_code" in frame.columns)
             ):
                 frame = in_geography(self.data, name, geo)
             digest.update(_hash_frame(frame))
@@ -225,13 +236,14 @@ def plan(
     national_only = sorted(set(section_names) & NATIONAL_ONLY)
     if national_only and not any(geo.is_national for geo in geos):
         raise RunError(f"section {', '.join(national_only)} is made for Riket only: use --lan SE")
+    county_only = sorted(set(section_names) & COUNTY_ONLY)
+    if county_only and all(geo.is_national for geo in geos):
+        raise RunError(f"section {', '.join(county_only)} is made for a county only: use --lan")
     check_templates(section_names, templates_dir)
     keys = KeyMaker(data, data_dir)
     jobs = []
     for geo in geos:
-        for section in section_names:
-            if section in NATIONAL_ONLY and not geo.is_national:
-                continue
+        for section in pages_for(geo, section_names):
             template = templates_dir / f"{section}.ipynb"
             key = keys.key(template, geo, section)
             jobs.append(Job(geo, section, template, output_path(out_dir, geo, section), key))
@@ -438,7 +450,8 @@ def run(
     if timeout < 1:
         raise RunError(f"--timeout must be 1 second or more, not {timeout}")
     data = data or load(data_dir, check=True)
-    section_names = section_names or list(PAGES)
+    # By default every page made for at least one of the geographies.
+    section_names = section_names or [s for s in PAGES if any(pages_for(g, [s]) for g in geos)]
     report = Report()
     all_jobs = plan(geos, section_names, data, data_dir, out_dir, templates_dir)
     check_out_dir(out_dir)

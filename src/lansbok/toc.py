@@ -1,7 +1,14 @@
-"""The book's table of contents (`_toc.yml`) and the landing page of each geography."""
+"""The book's table of contents (`_toc.yml`), the landing page of each geography, and the
+Sphinx extension that keeps previous/next within a county.
+
+The side bar lists Riket 2024, Jämförelser and Om data och metod first, then Länen: one chapter
+per county, opened by the county's overview, with its section pages nested (collapsed by the
+theme until the county is visited)."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 
 import yaml
@@ -18,6 +25,9 @@ STATIC_CHAPTERS = [
     "chapters/ordlista",
 ]
 RECONCILIATION = "avstamning"  # Riket's page comparing computed and published figures
+OVERVIEW = "overview"  # a county's landing page (lansbok.overview)
+# A county's pages: generated/<two-digit code>/<page>.
+COUNTY_PAGE = re.compile(r"^generated/(\d{2})/[^/]+$")
 
 
 def _doc(path: Path, root: Path) -> str:
@@ -35,25 +45,26 @@ def write_toc(data: Dataset, out_dir: Path) -> Path:
         pages = [next(folder.glob(f"{name}.*")) for name in names]
         if not pages:
             continue
-        title = "Riket 2024" if geo.is_national else geo.name
-        links = "\n".join(f"- {{doc}}`/{_doc(p, root)}`" for p in pages)
-        landing = folder / "index.md"
-        atomic_write(landing, f"# {md_text(title)}\n\n{links}\n")
-        chapter = {
-            "file": _doc(landing, root),
-            "sections": [{"file": _doc(p, root)} for p in pages],
-        }
+        landing = folder / f"{OVERVIEW}.ipynb"
+        if geo.is_national or not landing.exists():  # no overview: a page of links
+            title = "Riket 2024" if geo.is_national else geo.name
+            links = "\n".join(f"- {{doc}}`/{_doc(p, root)}`" for p in pages)
+            landing = folder / "index.md"
+            atomic_write(landing, f"# {md_text(title)}\n\n{links}\n")
+        chapter = {"file": _doc(landing, root)}
+        if landing.stem == OVERVIEW:  # the side bar names the county, not the page's title
+            chapter["title"] = geo.name
+        chapter["sections"] = [{"file": _doc(p, root)} for p in pages]
         (riket if geo.is_national else lan).append(chapter)
-    parts = [
-        {"caption": "Riket 2024", "chapters": riket},
-        {"caption": "Länen", "chapters": lan},
-    ]
+    # The counties last: the other parts are then reached without passing 21 counties.
+    parts = [{"caption": "Riket 2024", "chapters": riket}]
     comparisons = out_dir / RIKET.code / "comparisons.ipynb"
     if comparisons.exists():
         parts.append({"caption": "Jämförelser", "chapters": [{"file": _doc(comparisons, root)}]})
     parts.append(
         {"caption": "Om data och metod", "chapters": [{"file": f} for f in STATIC_CHAPTERS]}
     )
+    parts.append({"caption": "Länen", "chapters": lan})
     toc = {
         "format": "jb-book",
         "root": "chapters/index",
@@ -63,3 +74,44 @@ def write_toc(data: Dataset, out_dir: Path) -> Path:
     text = yaml.safe_dump(toc, allow_unicode=True, sort_keys=False)
     atomic_write(path, "# Written by `lansbok run` and `lansbok book`: do not edit.\n" + text)
     return path
+
+
+def county_of(docname: str | None) -> str | None:
+    """The county code of a county's page ('generated/12/tia' -> '12'), else None."""
+    match = COUNTY_PAGE.match(docname or "")
+    return match.group(1) if match else None
+
+
+def within_county(app, pagename, templatename, context, doctree) -> None:
+    """html-page-context: on a county's page, no previous/next link that leaves the county (the
+    theme takes them from the order of the table of contents, which runs on to the next
+    county)."""
+    county = county_of(pagename)
+    if county is None:
+        return
+    relations = app.env.collect_relations().get(pagename)
+    if not relations:
+        return
+    _parent, previous, following = relations
+    for key, neighbour in (("prev", previous), ("next", following)):
+        if county_of(neighbour) != county:
+            context[key] = None
+
+
+def reread_on_new_toc(app, env, added, changed, removed) -> list[str]:
+    """env-get-outdated: every page again when _toc.yml changed. Every page's side bar shows the
+    whole table of contents, and Sphinx would otherwise write again only the pages whose sources
+    changed (sphinx-external-toc re-reads a page only when its own entry changed), keeping the
+    old side bar, order and titles on the others."""
+    toc = Path(app.srcdir) / app.config.external_toc_path
+    digest = hashlib.sha256(toc.read_bytes()).hexdigest()
+    if getattr(env, "lansbok_toc", None) == digest:
+        return []
+    env.lansbok_toc = digest
+    return sorted(env.found_docs)
+
+
+def setup(app):
+    app.connect("env-get-outdated", reread_on_new_toc)
+    app.connect("html-page-context", within_county)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

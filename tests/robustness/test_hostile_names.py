@@ -177,7 +177,7 @@ def hostile_site(tmp_path_factory):
 
 PAGES = [
     "index.html",
-    "generated/12/index.html",
+    "generated/12/overview.html",
     "generated/12/reception.html",
     "generated/12/minors.html",
     "generated/12/tia.html",

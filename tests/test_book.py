@@ -23,6 +23,8 @@ from lansbok.sections import SECTIONS
 COUNTIES = load(DEFAULT_DATA_DIR).table("counties")
 CODES = list(COUNTIES["county_code"])
 CHECKED_COUNTIES = ["01", "09", "12", "14", "23", "25"]  # in the browser, every section page
+CHARTS_DRAWN_IF_ANY = """() => [...document.querySelectorAll('.lansbok-chart')]
+  .every(c => c.querySelector('svg, canvas'))"""
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -110,8 +112,12 @@ def test_every_chart_draws_with_no_error_and_no_foreign_request(site, browser):
     pages = [*section_pages(), "generated/SE/comparisons.html"]
     for path in pages:
         page, visit = open_page(browser, site + path)
-        page.wait_for_function(ALL_CHARTS_DRAWN, timeout=30_000)
-        assert page.locator(".lansbok-chart").count() >= 1, path
+        page.wait_for_load_state("networkidle")
+        page.wait_for_function(CHARTS_DRAWN_IF_ANY, timeout=30_000)
+        # A county's section may show only small tables (one or two categories); Riket's
+        # sections all have charts.
+        if path.startswith("generated/SE/"):
+            assert page.locator(".lansbok-chart").count() >= 1, path
         assert visit.errors == [], (path, visit.errors)
         assert visit.blocked == [], (path, visit.blocked)
         page.close()
@@ -132,8 +138,8 @@ def test_every_chart_draws_with_no_error_and_no_foreign_request(site, browser):
 )
 def test_pages_meet_wcag_21_aa_by_axe(site, browser, path):
     page, _visit = open_page(browser, site + path)
-    if path.startswith("generated/") and "avstamning" not in path:
-        page.wait_for_function(ALL_CHARTS_DRAWN, timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(CHARTS_DRAWN_IF_ANY, timeout=30_000)
     assert accessibility_violations(page) == []
     page.close()
 
@@ -156,8 +162,6 @@ def test_other_pages_make_no_foreign_request(site, browser):
 
 
 PHONE = {"width": 390, "height": 844}
-CHARTS_DRAWN_IF_ANY = """() => [...document.querySelectorAll('.lansbok-chart')]
-  .every(c => c.querySelector('svg, canvas'))"""
 
 
 @pytest.mark.parametrize(

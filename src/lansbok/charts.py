@@ -502,7 +502,9 @@ def county_map_and_ranking(
     riket_line = (
         alt.Chart(lines)
         .transform_filter("datum.indicator_id == indikator")
-        .mark_rule(color="#333", strokeDash=[4, 3], strokeWidth=1.5)
+        # Not a graphic of its own for screen readers (an empty container for a count would
+        # be unlabelled): the title under the ranking names Riket's value.
+        .mark_rule(color="#333", strokeDash=[4, 3], strokeWidth=1.5, aria=False)
         .encode(x="value:Q", tooltip=[alt.Tooltip("value:Q", title="Riket", format=",.1~f")])
     )
     unit_title = alt.Title(

@@ -38,9 +38,10 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc
 
 
-def open_page(browser, url: str):
-    """A new page at url, with a Visit recording errors and blocked foreign requests."""
-    page = browser.new_page()
+def open_page(browser, url: str, viewport: dict | None = None):
+    """A new page at url (in a window of `viewport`, if given), with a Visit recording errors
+    and blocked foreign requests."""
+    page = browser.new_page(viewport=viewport) if viewport else browser.new_page()
     visit = Visit()
     home = _origin(url)
     page.on("console", lambda m: visit.errors.append(m.text) if m.type == "error" else None)

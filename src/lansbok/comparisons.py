@@ -14,7 +14,7 @@ import pandas as pd
 
 from lansbok.data import YEAR, Dataset
 from lansbok.figures import combined_status
-from lansbok.geography import counties
+from lansbok.geography import RIKET, counties
 from lansbok.population import PER, per_inhabitants, population
 from lansbok.report import sv_number
 from lansbok.sections import SECTIONS
@@ -122,3 +122,25 @@ def county_outlines(tolerance: float = 0.02) -> dict:
 
 def status(frame: pd.DataFrame) -> str:
     return combined_status(frame["status"])
+
+
+def riket_reference(data: Dataset, year: int = YEAR) -> pd.DataFrame:
+    """One row per indicator of `county_indicators`: its unit (a figure's unit, or 'per 10 000
+    invånare' for a rate) and Riket's value, which the ranking draws as a reference line."""
+    figures = {}
+    for section in dict.fromkeys(section for section, _ in INDICATORS.values()):
+        figures.update(SECTIONS[section].figures(data, RIKET))
+    inhabitants = population(data, RIKET, year)
+    rows = []
+    for key in INDICATORS:
+        figure = figures[key]
+        rows.append({"indicator_id": key, "unit": figure.unit, "value": figure.value})
+        rate = per_inhabitants(figure, inhabitants)
+        rows.append(
+            {
+                "indicator_id": f"{key}_per_{PER}",
+                "unit": f"per {sv_number(PER)} invånare",
+                "value": rate,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -285,13 +285,20 @@ class Page:
             )
         )
 
-    def bar_chart_or_note(self, frame: pd.DataFrame, empty: str, **chart):
-        """`charts.bar_chart(frame, **chart)`, or the sentence `empty` (as escaped text) when
-        the frame has no rows: an empty chart would have nothing to draw and no status."""
+    def bar_chart_or_note(
+        self, frame: pd.DataFrame, empty: str = "Det finns inga uppgifter att visa.", **chart
+    ):
+        """`charts.bar_chart(frame, **chart)`; the sentence `empty` (as escaped text) when the
+        frame has no rows (an empty chart would have nothing to draw and no status); a small
+        table when it has one or two categories, which a chart would not make clearer."""
         from IPython.display import HTML
 
         if frame.empty:
             return HTML(f'<p class="lansbok-note">{html.escape(empty)}</p>')
+        if charts.too_few_to_chart(frame, chart["category"]):
+            shown, value = charts.chart_frame(frame, chart["category"], chart["value"])
+            columns = {chart["category"]: chart["category_title"], value: chart["value_title"]}
+            return self.table(shown, columns, caption=chart["title"])
         return charts.bar_chart(frame, **chart)
 
     def suppression_note(self) -> str:

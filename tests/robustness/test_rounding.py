@@ -40,7 +40,9 @@ def test_charts_carry_values_rounded_by_the_same_rule():
 
     from lansbok.charts import bar_chart
 
-    frame = pd.DataFrame({"kommun": ["A", "B"], "andel": [12.25, 0.05], "status": "sample"})
+    frame = pd.DataFrame(
+        {"kommun": ["A", "B", "C"], "andel": [12.25, 0.05, 1.0], "status": "sample"}
+    )
     chart = bar_chart(
         frame,
         "kommun",
@@ -52,4 +54,4 @@ def test_charts_carry_values_rounded_by_the_same_rule():
         description="d",
     )
     values = [row["andel"] for row in chart.to_dict()["datasets"].popitem()[1]]
-    assert values == [12.3, 0.1]
+    assert values == [12.3, 0.1, 1.0]

@@ -81,16 +81,28 @@ def quota_revision(data: Dataset, year: int = YEAR) -> dict[str, int | str]:
 
 
 def lanstal_history(data: Dataset, geo: Geography) -> pd.DataFrame:
-    """Länstal per year (the latest version of each year) for a county, or the national
-    number of assignments for Riket."""
+    """Länstal per year and version (initial, revised) for a county, or the national number of
+    assignments for Riket, with the statute (SFS number) that set each, where known."""
     if geo.is_national:
         frame = in_geography(data, "assignments_national", geo).rename(
             columns={"national_total": "lanstal"}
         )
+        frame["sfs"] = frame["source"].str.extract(r"(SFS \d{4}:\d+)", expand=False)
     else:
         frame = in_geography(data, "lanstal", geo)
-    latest = frame.sort_values(["year", "version"]).groupby("year").tail(1)
-    return latest[["year", "version", "lanstal", "status"]].reset_index(drop=True)
+    frame = frame.sort_values(["year", "version"], kind="stable")
+    return frame[["year", "version", "lanstal", "sfs", "status"]].reset_index(drop=True)
+
+
+def lanstal_source(history: pd.DataFrame) -> str:
+    """The statute behind länstal: the annex of förordning (2016:40) as amended by the SFS
+    numbers of `history`."""
+    numbers = {sfs.removeprefix("SFS ") for sfs in history["sfs"].dropna()}
+    numbers = sorted(numbers, key=lambda n: tuple(map(int, n.split(":"))))
+    return (
+        "Förordning (2016:40) om fördelning av anvisningar till kommuner, bilaga, i lydelse "
+        f"enligt SFS {', '.join(numbers)}"
+    )
 
 
 def figures(data: Dataset, geo: Geography) -> FigureSet:

@@ -11,6 +11,7 @@ import copy
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -129,7 +130,8 @@ def reconciliation_page(data: Dataset) -> str:
             verdict = "ja, per konstruktion"
         else:
             verdict = "ja" if row.match else "**nej**"
-        statement = md_text(row.statement_sv)
+        # "9 625" in the summary's wording: a no-break space, so the number never splits.
+        statement = md_text(re.sub(r"(?<=\d) (?=\d{3}\b)", "\u202f", row.statement_sv))
         basis = COMPUTED_FROM[row.status if isinstance(row.status, str) else None]
         lines.append(
             f"| {statement} | {sv_number(row.published)} | {computed} | {KIND_SV[row.kind]} "

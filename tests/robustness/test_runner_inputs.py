@@ -240,7 +240,11 @@ def test_a_deleted_or_edited_download_is_rewritten(tmp_path):
     download = out / "12" / "tia.csv"
     original = download.read_bytes()
     recorded = json.loads((out / "12" / "tia.ipynb").read_text())["metadata"]["lansbok"]["files"]
-    assert recorded == {"tia.csv": hashlib.sha256(original).hexdigest()}
+    workbook = (out / "12" / "tia.xlsx").read_bytes()
+    assert recorded == {
+        "tia.csv": hashlib.sha256(original).hexdigest(),
+        "tia.xlsx": hashlib.sha256(workbook).hexdigest(),
+    }
 
     download.unlink()
     again = run([SKANE], ["tia"], out_dir=out, progress=False)
@@ -310,4 +314,4 @@ def test_a_page_that_writes_extra_files_has_them_written_and_recorded(tmp_path, 
     assert (out / "12" / "extra.txt").read_text() == "x"
     assert not (out / "12" / ".hidden").exists()  # hidden files are the kernel's own, not pages'
     files = json.loads((out / "12" / "tia.ipynb").read_text())["metadata"]["lansbok"]["files"]
-    assert sorted(files) == ["extra.txt", "tia.csv"]
+    assert sorted(files) == ["extra.txt", "tia.csv", "tia.xlsx"]

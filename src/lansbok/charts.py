@@ -315,6 +315,30 @@ def bar_chart(
     return _fits_container(chart)
 
 
+def lanstal_chart(history: pd.DataFrame, geo, source: str) -> alt.Chart:
+    """Länstal per year for a county (for Riket: the planned number of assignments), the first
+    and the revised decision of a year side by side (`sections.reception.lanstal_history`)."""
+    national = geo.is_national
+    return yearly_chart(
+        history,
+        "year",
+        "lanstal",
+        version="version",
+        version_title="Beslut",
+        title="Planerat antal anvisningar per år, riket"
+        if national
+        else f"Länstal per år, {geo.name}",
+        value_title="Planerat antal anvisningar"
+        if national
+        else "Länstal (planerat antal anvisningar)",
+        source=source,
+        status_text="fastställt i förordning (planerat antal, inte utfall)",
+        description="Stapeldiagram: det planerade antalet anvisningar enligt bosättningslagen per "
+        "år (för ett län: länstalet), ursprungligt och reviderat bredvid varandra. År utan "
+        "uppgift i källan är tomma.",
+    )
+
+
 def yearly_chart(
     frame: pd.DataFrame,
     year: str,

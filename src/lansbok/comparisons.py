@@ -28,7 +28,7 @@ INDICATORS = {
     "uam_assignments_total": ("minors", "Anvisade ensamkommande barn 2024"),
     "tia_grants_sek": ("tia", "TIA-medel 2024 (kr)"),
     "s37a_participants": ("s37a", "Deltagare i verksamhet enligt 37 a § 2024"),
-    "so_survey_response_rate": ("so", "Svarsfrekvens i SO-enkäten (%)"),
+    "so_share_munis_komvux_responsible": ("so", "Andel kommuner där Komvux ansvarar för SO (%)"),
 }
 TABLES = sorted({table for section, _ in INDICATORS.values() for table in SECTIONS[section].TABLES})
 # A figure's unit as the comparison names it.
@@ -53,16 +53,7 @@ def county_indicators(data: Dataset, year: int = YEAR) -> pd.DataFrame:
         for key, (_section, label) in INDICATORS.items():
             figure = figures[key]
             row = {"county_code": geo.code, "county": geo.name}
-            rows.append(
-                row
-                | {
-                    "indicator_id": key,
-                    "indicator": label,
-                    "value": figure.value,
-                    "unit": UNITS_SV[figure.unit],
-                    "status": figure.status,
-                }
-            )
+            # The rate first: the map opens on it, as a plain count mostly mirrors population.
             rate = per_inhabitants(figure, inhabitants[geo.code]) if per_capita else None
             if rate is not None:
                 rows.append(
@@ -75,6 +66,16 @@ def county_indicators(data: Dataset, year: int = YEAR) -> pd.DataFrame:
                         "status": combined_status([figure.status, population_status]),
                     }
                 )
+            rows.append(
+                row
+                | {
+                    "indicator_id": key,
+                    "indicator": label,
+                    "value": figure.value,
+                    "unit": UNITS_SV[figure.unit],
+                    "status": figure.status,
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -138,7 +138,7 @@ def rows(data: Dataset, geo: Geography, year: int = YEAR) -> list[Row]:
     out = []
     for key, (section, label) in HEADLINES.items():
         rank = table.loc[geo.code, key]
-        text = sv_figure(here[key])
+        text = sv_figure(here[key], words=False)
         if only and key in MUNICIPALITY_SHARES and not math.isnan(here[key].value):
             text = f"{'ja' if here[key].value == 100 else 'nej'} ({only})"
         out.append(
@@ -171,7 +171,7 @@ def table_frame(overview_rows: list[Row]) -> pd.DataFrame:
             {
                 "label": row.label,
                 "county": row.county_text,
-                "riket": sv_figure(row.riket),
+                "riket": sv_figure(row.riket, words=False),
                 "county_rate": _rate_text(row.county, row.county_rate),
                 "riket_rate": _rate_text(row.riket, row.riket_rate),
                 "rank": NOT_APPLICABLE if row.rank is None else f"{row.rank} av {row.of}",
@@ -192,6 +192,14 @@ COLUMNS = {
     "rank": "Rang (1 = högst)",
     "status_sv": "Status",
 }
+
+
+def columns(overview_rows: list[Row]) -> dict[str, str]:
+    """The table's columns: the status column only where the rows' statuses differ (the
+    caption gives the status of the whole table), so the table fits a page's column."""
+    if len({row.status for row in overview_rows}) == 1:
+        return {key: title for key, title in COLUMNS.items() if key != "status_sv"}
+    return COLUMNS
 
 
 def rank_note(data: Dataset, year: int = YEAR) -> str:
@@ -270,15 +278,5 @@ def locator_map(geo: Geography):
 
 def lanstal_chart(data: Dataset, geo: Geography):
     """The county's länstal over the years: the reception page's chart."""
-    return charts.yearly_chart(
-        reception.lanstal_history(data, geo),
-        "year",
-        "lanstal",
-        title=f"Länstal per år, {geo.name}",
-        value_title="Länstal (planerat antal anvisningar)",
-        source="Förordning (2016:40) bilaga, SFS 2016:874–2025:894; Migrationsverket",
-        description=(
-            f"Stapeldiagram: länstalet för {geo.name} per år, det vill säga hur många nyanlända "
-            "som ska anvisas till kommunerna i länet. År utan uppgift i källan är tomma."
-        ),
-    )
+    history = reception.lanstal_history(data, geo)
+    return charts.lanstal_chart(history, geo, reception.lanstal_source(history))

@@ -77,10 +77,10 @@ def sv_number(value: float, decimals: int = 0) -> str:
     return text.replace("-", "−")
 
 
-def sv_figure(figure: Figure) -> str:
+def sv_figure(figure: Figure, words: bool = True) -> str:
     """A figure as it is written in running text: '32 866', '58 %', 'en minskning med 19 %',
     '42,7 miljoner kronor', 'en kommun', 'ingen kommun', 'fyra' (whole counts up to twelve in
-    words)."""
+    words; `words=False` for a table, where numbers are digits)."""
     value = figure.value
     missing = value is None or math.isnan(value)
     if figure.unit == "percent change" and not missing:
@@ -96,7 +96,7 @@ def sv_figure(figure: Figure) -> str:
             return f"{sv_number(value)} kronor"
         millions = value / 1_000_000
         return f"{sv_number(millions, 0 if millions.is_integer() else 1)} miljoner kronor"
-    words = in_words(value) if figure.unit in WORD_UNITS else None
+    words = in_words(value) if words and figure.unit in WORD_UNITS else None
     if figure.unit == "municipalities" and not missing:
         number = words or sv_number(value)
         return "ingen kommun" if value == 0 else f"{number} kommun{'er' * (value != 1)}"

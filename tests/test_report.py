@@ -88,7 +88,10 @@ def passages(geo):
         figures = module.figures(DATA, geo)
         page.describe(figures, figures if geo.is_national else module.figures(DATA, RIKET))
         texts = yaml.safe_load((TEXT_DIR / "2024" / f"{name}.yml").read_text(encoding="utf-8"))
-        extra = reception.quota_revision(DATA) if name == "reception" else {}
+        extra = {
+            "reception": reception.quota_revision(DATA),
+            "so": so.one_municipality_words(DATA, geo),
+        }.get(name, {})
         for key in texts:
             out[(name, key)] = page.passage(key, **extra)
     return out
@@ -141,3 +144,11 @@ def test_riket_status_is_official_where_the_summary_states_its_figures():
     assert section_status(DATA, RIKET, reception).startswith("officiella riksuppgifter")
     assert section_status(DATA, RIKET, tia) == "exempeldata"
     assert section_status(DATA, resolve("12", counties), reception) == "exempeldata"
+
+
+def test_gotland_is_one_municipality_in_the_text():
+    gotland = resolve("09", DATA.table("counties"))
+    text = " ".join(passages(gotland)[("so", "uppdrag")].split())
+    assert "Gotlands län består av en enda kommun, Region Gotland." in text
+    assert "% av kommunerna" not in text
+    assert "Region Gotland svarade" in text and "Komvux" in text

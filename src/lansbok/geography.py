@@ -23,6 +23,17 @@ class Geography:
 
 
 RIKET = Geography(NATIONAL, "Riket", None, "SE")
+# How a municipality that is its own region calls itself.
+SELF_NAMES = {"0980": "Region Gotland"}
+
+
+def single_municipality(municipalities: pd.DataFrame, geo: Geography) -> str | None:
+    """The name of a county's only municipality, for a county of one (Gotland), else None."""
+    own = municipalities[municipalities["county_code"] == geo.code]
+    if geo.is_national or len(own) != 1:
+        return None
+    row = own.iloc[0]
+    return SELF_NAMES.get(row["municipality_code"], row["name"])
 
 
 class UnknownGeography(ValueError):

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from lansbok import charts
+from lansbok import charts, geography
 from lansbok.data import YEAR, Dataset
 from lansbok.figures import OFFICIAL, Figure, combined_status
 from lansbok.geography import RIKET, Geography, counties
@@ -47,8 +47,6 @@ TABLES = sorted({t for section, _ in HEADLINES.values() for t in SECTIONS[sectio
 ACROSS_COUNTIES = True
 # Shares of a county's municipalities: for a county of one municipality a yes or no, not ranked.
 MUNICIPALITY_SHARES = {"so_share_munis_komvux_responsible"}
-# How a municipality that is its own region calls itself.
-SELF_NAMES = {"0980": "Region Gotland"}
 STATUS_SV = {OFFICIAL: "officiell", "sample": "exempeldata"}
 NOT_APPLICABLE = "–"  # a rate per inhabitant of a figure that is no count of people
 
@@ -220,12 +218,7 @@ def rank_note(data: Dataset, year: int = YEAR) -> str:
 
 def single_municipality(data: Dataset, geo: Geography) -> str | None:
     """The name of a county's only municipality, for a county of one (Gotland), else None."""
-    munis = data.table("municipalities")
-    munis = munis[munis["county_code"] == geo.code]
-    if len(munis) != 1:
-        return None
-    row = munis.iloc[0]
-    return SELF_NAMES.get(row["municipality_code"], row["name"])
+    return geography.single_municipality(data.table("municipalities"), geo)
 
 
 def municipalities_text(data: Dataset, geo: Geography) -> str:

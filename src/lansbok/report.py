@@ -17,7 +17,7 @@ from lansbok import charts
 from lansbok.charts import caption_status
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, YEAR, Dataset, atomic_write, load
 from lansbok.figures import OFFICIAL, SAMPLE, Figure, agrees, combined_status, round_half_up
-from lansbok.geography import RIKET, Geography, resolve
+from lansbok.geography import RIKET, Geography, resolve, single_municipality
 from lansbok.population import PER, per_inhabitants, population
 from lansbok.privacy import policy
 from lansbok.safe import md_text, to_excel_csv, to_xlsx
@@ -185,6 +185,8 @@ class Page:
             self.words[f"summary_{row.indicator_id}"] = published_text(row, row.unit)
         name = "riket" if self.geo.is_national else self.geo.name
         self.words |= {"geografi": md_text(name), "ar": str(self.year)}
+        if only := single_municipality(self.data.table("municipalities"), self.geo):
+            self.words["kommunen"] = md_text(only)
         return self.words
 
     def passage(self, key: str, **extra) -> str:
@@ -193,8 +195,9 @@ class Page:
             (TEXT_DIR / str(self.year) / f"{self.section}.yml").read_text(encoding="utf-8")
         )
         passage = texts[key]
-        if isinstance(passage, dict):
-            passage = passage["riket" if self.geo.is_national else "lan"]
+        if isinstance(passage, dict):  # riket, lan, and en_kommun for a county of one (Gotland)
+            one = "kommunen" in self.words and "en_kommun" in passage
+            passage = passage["riket" if self.geo.is_national else "en_kommun" if one else "lan"]
         values = {
             name: sv_number(value) if isinstance(value, numbers.Number) else md_text(str(value))
             for name, value in extra.items()

@@ -6,7 +6,7 @@ import pandas as pd
 
 from lansbok.data import Dataset
 from lansbok.figures import share
-from lansbok.geography import Geography
+from lansbok.geography import Geography, single_municipality
 from lansbok.sections.common import FigureSet, in_geography
 
 SOURCE = "so_survey_2024"
@@ -41,3 +41,16 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
     out.add("so_participants_women", women, "persons", SOURCE)
     out.add("so_participants_men", men, "persons", SOURCE)
     return out
+
+
+def one_municipality_words(data: Dataset, geo: Geography) -> dict[str, str]:
+    """For a county of one municipality (Gotland) the survey's shares are a yes or a no: the
+    words `so_svar` and `so_komvux` of the text say which (empty for other geographies)."""
+    if not single_municipality(data.table("municipalities"), geo):
+        return {}
+    answered = in_geography(data, SOURCE, geo)
+    answered = answered[answered["answered"]]
+    if answered.empty:
+        return {"so_svar": "svarade inte på", "so_komvux": "har inte uppgett om den har lagt"}
+    komvux = (answered["organiser"] == "komvux").any()
+    return {"so_svar": "svarade på", "so_komvux": "har lagt" if komvux else "har inte lagt"}

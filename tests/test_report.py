@@ -117,7 +117,7 @@ def test_riket_text_gives_no_national_total_that_exists_only_in_sample_data():
 def test_county_text_introduces_the_national_picture_as_such():
     text = passages(resolve("12", DATA.table("counties")))
     assert "I hela landet" in text[("reception", "etablering")]
-    assert text[("tia", "bedomning")].startswith("Länsstyrelsernas gemensamma bedömning för hela")
+    assert text[("tia", "bedomning")].startswith("Länsstyrelsernas bedömning för hela landet")
     assert "Skåne län" in text[("reception", "mottagna")]
 
 
@@ -135,7 +135,7 @@ def test_the_landing_page_gives_the_summary_figures_and_links_them():
     text = in_brief(DATA, 2024)
     for figure in ["32\u202f866", "9\u202f625", "17\u202f505", "9\u202f761", "492", "497"]:
         assert figure in text
-    assert text.count(":link: /generated/SE/") == 8
+    assert text.count(":link: /generated/SE/") == 9
     assert "exempeldata" not in text
 
 

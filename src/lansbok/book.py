@@ -147,7 +147,8 @@ def catalogue(data: Dataset) -> str:
     for name, resource in data.resources.items():
         status = STATUS_SV[resource["status"]]
         lines += [f"### {md_text(resource['title'])}", ""]
-        lines.append(f"- Fil: data/{md_text(resource['path'])} ({len(data.table(name))} rader)")
+        rows = len(data.table(name))
+        lines.append(f"- Fil: data/{md_text(resource['path'])} ({rows} rad{'er' * (rows != 1)})")
         lines.append(f"- Status: **{status}**")
         lines.append(f"- Producent: {md_text(resource['producer'])}")
         for source in resource["sources"]:

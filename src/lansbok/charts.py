@@ -25,7 +25,13 @@ STATUS_SV = {OFFICIAL: "officiell statistik", "sample": "exempeldata (inte offic
 # The source line of every chart of sample data: no producer published those numbers.
 SAMPLE_SOURCE = "Exempeldata (summerar till rikstotalen i länsstyrelsernas sammanfattning)"
 # Words in the data that a reader sees in another form; every other label gets a capital initial.
-LABELS = {"kvinna": "Kvinnor", "man": "Män", "initial": "Ursprungligt", "revised": "Reviderat"}
+LABELS = {
+    "kvinna": "Kvinnor",
+    "man": "Män",
+    "initial": "Ursprungligt",
+    "revised": "Reviderat",
+    "båda": "Både på plats och digitalt",
+}
 OTHER = ("Övriga", "Övrigt")  # a remainder category: drawn last, in grey
 BAR_COLOR, OTHER_COLOR, SECOND_COLOR, HIGHLIGHT = "#4c78a8", "#8a8a8a", "#c45a00", "#d62728"
 # Fewer categories than this are not worth a chart: a sentence or a small table says it better.

@@ -40,7 +40,7 @@ TEXT_DIR = PROJECT_ROOT / "notebooks" / "text"
 # Whole numbers up to twelve are written in words in running text (Swedish style).
 NUMBER_WORDS = [
     "noll",
-    "en",
+    "ett",  # the numeral; "en kommun" is written by sv_figure
     "två",
     "tre",
     "fyra",
@@ -58,8 +58,8 @@ WORD_UNITS = {"persons", "children", "municipalities", "projects", "counties", "
 
 
 def in_words(value: float) -> str | None:
-    """'fyra' for 4: a whole number from 0 to 12 in words, else None. 'ett' is not needed:
-    the counted nouns (kommun, barn, person, projekt) are all en-words or written as 'en'."""
+    """'fyra' for 4: a whole number from 0 to 12 in words, else None ('ett' for 1, as a
+    number is read: "antalet var ett")."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if float(value).is_integer() and 0 <= value <= 12:
@@ -98,8 +98,11 @@ def sv_figure(figure: Figure, words: bool = True) -> str:
         return f"{sv_number(millions, 0 if millions.is_integer() else 1)} miljoner kronor"
     words = in_words(value) if words and figure.unit in WORD_UNITS else None
     if figure.unit == "municipalities" and not missing:
-        number = words or sv_number(value)
-        return "ingen kommun" if value == 0 else f"{number} kommun{'er' * (value != 1)}"
+        if value == 0:
+            return "ingen kommun"
+        if value == 1:
+            return "en kommun"
+        return f"{words or sv_number(value)} kommuner"
     return words or sv_number(value)
 
 
@@ -374,8 +377,8 @@ class Page:
         ]
 
         def cell(column: str, value) -> str:
-            if column not in numeric:
-                return f"<td>{html.escape(str(value))}</td>"
+            if column not in numeric:  # a category as the charts write it ("Komvux", "0–17")
+                return f"<td>{html.escape(str(charts.label(value)))}</td>"
             if is_number(value) and math.isnan(value):  # no value: sorts first
                 text, order = sv_number(value), ""
             elif is_number(value):

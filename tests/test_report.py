@@ -89,7 +89,7 @@ def passages(geo):
         page.describe(figures, figures if geo.is_national else module.figures(DATA, RIKET))
         texts = yaml.safe_load((TEXT_DIR / "2024" / f"{name}.yml").read_text(encoding="utf-8"))
         extra = {
-            "reception": reception.quota_revision(DATA),
+            "reception": reception.quota_revision(DATA) | reception.kommuntal_gaps(DATA, geo),
             "so": so.one_municipality_words(DATA, geo),
         }.get(name, {})
         for key in texts:
@@ -152,3 +152,15 @@ def test_gotland_is_one_municipality_in_the_text():
     assert "Gotlands län består av en enda kommun, Region Gotland." in text
     assert "% av kommunerna" not in text
     assert "Region Gotland svarade" in text and "Komvux" in text
+
+
+def test_a_county_text_names_the_municipalities_without_kommuntal():
+    counties = DATA.table("counties")
+    for code in counties["county_code"]:
+        geo = resolve(code, counties)
+        words = reception.kommuntal_gaps(DATA, geo)
+        count = reception.figures(DATA, geo)["municipalities_without_kommuntal_registered_tp"]
+        named = words["utan_kommuntal_tp"]
+        assert (count.value == 0) == (named == "")
+        if count.value:
+            assert named.count(",") + named.count(" och ") + 1 == count.value

@@ -80,6 +80,30 @@ def quota_revision(data: Dataset, year: int = YEAR) -> dict[str, int | str]:
     }
 
 
+def kommuntal_gaps(data: Dataset, geo: Geography) -> dict[str, str]:
+    """For a county, which municipalities had no kommuntal for registered protection seekers
+    and which none at all: the words `utan_kommuntal_tp` and `utan_kommuntal` of the text
+    (' (Kiruna)' or empty). Riket names none: its text gives the count, as the summary does."""
+    if geo.is_national:
+        return {"utan_kommuntal_tp": "", "utan_kommuntal": ""}
+    kommuntal = in_geography(data, "kommuntal_2024", geo)
+    no_tp = kommuntal["kommuntal_temporary_protection"] == 0
+    none = no_tp & (kommuntal["kommuntal_ordinary"] == 0)
+    names = data.table("municipalities").set_index("municipality_code")["name_short"]
+
+    def listed(mask) -> str:
+        found = sorted(names[kommuntal.loc[mask, "municipality_code"]])
+        if not found:
+            return ""
+        return (
+            " ("
+            + (found[0] if len(found) == 1 else ", ".join(found[:-1]) + " och " + found[-1])
+            + ")"
+        )
+
+    return {"utan_kommuntal_tp": listed(no_tp), "utan_kommuntal": listed(none)}
+
+
 def lanstal_history(data: Dataset, geo: Geography) -> pd.DataFrame:
     """Länstal per year and version (initial, revised) for a county, or the national number of
     assignments for Riket, with the statute (SFS number) that set each, where known."""

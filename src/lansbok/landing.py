@@ -62,7 +62,7 @@ def in_brief(data: Dataset, year: int) -> str:
         [
             fill(text["inledning"]),
             "",
-            "::::{grid} 1 2 3 3",
+            "::::{grid} 1 2 2 2",
             ":gutter: 2",
             "",
             *cards,

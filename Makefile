@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv build book bench validate figures sample notebooks test lint format clean
+.PHONY: help venv build book bench validate figures sample notebooks test test-fast lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,11 @@ test: $(STAMP) ## Run lint and the test suite
 	$(BIN)/ruff check src tests scripts benchmarks
 	$(BIN)/ruff format --check src tests scripts benchmarks
 	$(BIN)/pytest
+
+test-fast: $(STAMP) ## Lint and the quick tests (no book, browser or kernels; under a minute)
+	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff format --check src tests scripts benchmarks
+	$(BIN)/pytest -n auto -m "not book and not browser and not notebooks"
 
 lint: $(STAMP) ## Lint only
 	$(BIN)/ruff check src tests scripts benchmarks

@@ -48,3 +48,10 @@ def copy_book_source(target: Path) -> None:
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("lansbok-vega.js"))
         else:
             shutil.copy(source, target / name)
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses Chromium is a browser test (see the tiers in pyproject.toml)."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)

@@ -20,6 +20,8 @@ from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, load
 from lansbok.geography import RIKET, resolve
 from lansbok.sections import SECTIONS
 
+pytestmark = [pytest.mark.book, pytest.mark.notebooks]
+
 COUNTIES = load(DEFAULT_DATA_DIR).table("counties")
 CODES = list(COUNTIES["county_code"])
 CHECKED_COUNTIES = ["01", "09", "12", "14", "23", "25"]  # in the browser, every section page

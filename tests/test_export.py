@@ -1,10 +1,13 @@
 """Standalone HTML pages for one county: they open with no network and draw their charts."""
 
+import pytest
 from browser import ALL_CHARTS_DRAWN, accessibility_violations, open_page
 from typer.testing import CliRunner
 
 from lansbok.cli import app
 from lansbok.sections import SECTIONS
+
+pytestmark = pytest.mark.notebooks
 
 runner = CliRunner()
 

@@ -10,6 +10,7 @@ import tempfile
 import time
 
 import nbformat
+import pytest
 from conftest import edit_csv
 from typer.testing import CliRunner
 
@@ -17,6 +18,8 @@ from lansbok.cli import app
 from lansbok.data import DEFAULT_DATA_DIR, load
 from lansbok.geography import RIKET, resolve
 from lansbok.run import TEMPLATES_DIR, run
+
+pytestmark = pytest.mark.notebooks
 
 runner = CliRunner()
 COUNTIES = load(DEFAULT_DATA_DIR).table("counties")

@@ -21,6 +21,8 @@ from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, load
 from lansbok.geography import RIKET, resolve
 from lansbok.sections import SECTIONS
 
+pytestmark = [pytest.mark.book, pytest.mark.notebooks]
+
 # Every violation the page reports.
 RECORD_VIOLATIONS = """
 window.__violations = [];

@@ -23,6 +23,8 @@ from lansbok.export import RECORD, notebook_html, write_site
 from lansbok.geography import resolve
 from lansbok.run import output_path, run
 
+pytestmark = pytest.mark.notebooks
+
 # Each sets window.__pwned (or opens a dialog) if it ever runs.
 PAYLOADS = [
     "<!--<script>",

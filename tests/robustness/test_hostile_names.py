@@ -23,6 +23,8 @@ from lansbok.geography import RIKET, resolve
 from lansbok.safe import csv_cell, md_text, to_csv
 from lansbok.toc import write_toc
 
+pytestmark = [pytest.mark.book, pytest.mark.notebooks]
+
 SCRIPT = "<script>window.__pwned = 1</script>"
 IMAGE = '<img src=x onerror="window.__pwned = 2">'
 HOSTILE = [

@@ -17,7 +17,10 @@ import psutil
 import pytest
 from conftest import copy_book_source
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux signals")
+pytestmark = [
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux signals"),
+    pytest.mark.notebooks,
+]
 
 QUIET_SECONDS = 2  # how long the output folder must stay unchanged after the exit
 RUN = ["run", "--lan", "12", "--lan", "14", "--section", "tia", "--section", "so", "--jobs", "2"]

@@ -21,6 +21,8 @@ from lansbok.data import DEFAULT_DATA_DIR, load
 from lansbok.geography import resolve
 from lansbok.run import TEMPLATES_DIR, RunError, run
 
+pytestmark = pytest.mark.notebooks
+
 runner = CliRunner()
 SKANE = resolve("12", load(DEFAULT_DATA_DIR).table("counties"))
 

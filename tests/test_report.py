@@ -2,14 +2,13 @@
 the summary states them or marked as sample data."""
 
 import pytest
-import yaml
 
 from lansbok.book import section_status
 from lansbok.data import DEFAULT_DATA_DIR, load
 from lansbok.figures import OFFICIAL, SAMPLE, Figure
 from lansbok.geography import RIKET, Geography, resolve
 from lansbok.landing import in_brief
-from lansbok.report import TEXT_DIR, Page, sv_figure
+from lansbok.report import Page, sv_figure, texts
 from lansbok.sections import key_figures, minors, reception, s37a, so, tia
 
 DATA = load(DEFAULT_DATA_DIR)
@@ -87,12 +86,12 @@ def passages(geo):
         page.section = name
         figures = module.figures(DATA, geo)
         page.describe(figures, figures if geo.is_national else module.figures(DATA, RIKET))
-        texts = yaml.safe_load((TEXT_DIR / "2024" / f"{name}.yml").read_text(encoding="utf-8"))
+        passages_of = texts(2024, name)
         extra = {
             "reception": reception.quota_revision(DATA) | reception.kommuntal_gaps(DATA, geo),
             "so": so.one_municipality_words(DATA, geo),
         }.get(name, {})
-        for key in texts:
+        for key in passages_of:
             out[(name, key)] = page.passage(key, **extra)
     return out
 

@@ -3,14 +3,10 @@ the data, each linked to its section (`notebooks/text/<year>/index.yml` holds th
 
 from __future__ import annotations
 
-import string
-
-import yaml
-
 from lansbok import charts, sections
 from lansbok.data import Dataset
 from lansbok.geography import RIKET
-from lansbok.report import TEXT_DIR, Page
+from lansbok.report import Page, texts
 
 
 def asylum_chart(data: Dataset, year: int) -> str:
@@ -38,12 +34,9 @@ def in_brief(data: Dataset, year: int) -> str:
     """MyST Markdown: the opening text, a grid of key-figure cards and the closing text."""
     page = Page(data, RIKET, year)
     figures = sections.key_figures(data, RIKET)
-    words = page.describe(figures, figures)
-    text = yaml.safe_load((TEXT_DIR / str(year) / "index.yml").read_text(encoding="utf-8"))
-
-    def fill(template: str) -> str:
-        return string.Template(template.strip()).substitute(words)
-
+    page.describe(figures, figures)
+    fill = page.fill
+    text = texts(year, "index")
     cards = []
     for card in text["nyckeltal"]:
         cards += [

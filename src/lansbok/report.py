@@ -8,6 +8,7 @@ import math
 import numbers
 import string
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -55,6 +56,12 @@ NUMBER_WORDS = [
 ]
 # Units counted in whole things, whose small values are written in words.
 WORD_UNITS = {"persons", "children", "municipalities", "projects", "counties", "reports"}
+
+
+@cache
+def texts(year: int, name: str) -> dict:
+    """The running text `name` of a year (notebooks/text/<year>/<name>.yml), read once."""
+    return yaml.safe_load((TEXT_DIR / str(year) / f"{name}.yml").read_text(encoding="utf-8"))
 
 
 def in_words(value: float) -> str | None:
@@ -194,18 +201,19 @@ class Page:
 
     def passage(self, key: str, **extra) -> str:
         """The Markdown of a passage of the section's running text (see `say`)."""
-        texts = yaml.safe_load(
-            (TEXT_DIR / str(self.year) / f"{self.section}.yml").read_text(encoding="utf-8")
-        )
-        passage = texts[key]
+        passage = texts(self.year, self.section)[key]
         if isinstance(passage, dict):  # riket, lan, and en_kommun for a county of one (Gotland)
             one = "kommunen" in self.words and "en_kommun" in passage
             passage = passage["riket" if self.geo.is_national else "en_kommun" if one else "lan"]
+        return self.fill(passage, **extra)
+
+    def fill(self, template: str, **extra) -> str:
+        """`template` with `$name` replaced by the page's words (see `say`) and `extra`."""
         values = {
             name: sv_number(value) if isinstance(value, numbers.Number) else md_text(str(value))
             for name, value in extra.items()
         }
-        return string.Template(passage.strip()).substitute(self.words | values)
+        return string.Template(template.strip()).substitute(self.words | values)
 
     def say(self, key: str, **extra):
         """A passage of the section's running text (`notebooks/text/<year>/<section>.yml`,

@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 
+from lansbok.charts import sv_list
 from lansbok.data import YEAR, Dataset
 from lansbok.figures import combined_status, share
 from lansbok.geography import Geography
@@ -93,13 +94,7 @@ def kommuntal_gaps(data: Dataset, geo: Geography) -> dict[str, str]:
 
     def listed(mask) -> str:
         found = sorted(names[kommuntal.loc[mask, "municipality_code"]])
-        if not found:
-            return ""
-        return (
-            " ("
-            + (found[0] if len(found) == 1 else ", ".join(found[:-1]) + " och " + found[-1])
-            + ")"
-        )
+        return f" ({sv_list(found)})" if found else ""
 
     return {"utan_kommuntal_tp": listed(no_tp), "utan_kommuntal": listed(none)}
 

@@ -154,7 +154,7 @@ def naive(root: Path, data_dir: Path, data) -> tuple[dict, dict]:
 def change_one_county(data_dir: Path) -> None:
     """Move one of the county's TIA projects to another kind of organisation: the county's rows
     change, the national totals do not."""
-    path = data_dir / "tia_grants_2024.csv"
+    path = data_dir / "tia_grants.csv"
     lines = path.read_text().splitlines()
     for i, line in enumerate(lines):
         if line.startswith(f"TIA-{COUNTY}-001,"):

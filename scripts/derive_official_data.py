@@ -87,7 +87,7 @@ def assignments_national(src: Path) -> None:
     write(out, "assignments_national.csv")
 
 
-def kommuntal_2018(src: Path) -> None:
+def kommuntal_received(src: Path) -> None:
     frame = read(src / "infovislabb" / "Anvisningar_enligt_kommuntalen_2018.csv")
     rows = frame[frame["Kommunkod"] != ""]
     out = pd.DataFrame(
@@ -101,7 +101,7 @@ def kommuntal_2018(src: Path) -> None:
     county_rows = frame[frame["Kommunkod"] == ""]
     assert out["kommuntal"].sum() == county_rows["Tal"].astype(int).sum() == 15200
     assert out["received"].sum() == county_rows["Mottagna"].astype(int).sum()
-    write(out, "kommuntal_2018.csv")
+    write(out, "kommuntal_received.csv")
 
 
 def asylum_applications(src: Path) -> None:
@@ -171,7 +171,8 @@ def indicators(src: Path) -> None:
     unit = frame["unit"].str.replace(r" of .*| \(.*\)", "", regex=True)
     out = pd.DataFrame(
         {
-            "indicator_id": frame["indicator_id"],
+            "year": "2024",  # the edition: the summary of 2024
+            "indicator_id": frame["indicator_id"].str.replace("_vs_2023", "_vs_previous_year"),
             "section": frame["section"],
             "statement_sv": frame["swedish_wording"],
             "value": value,
@@ -182,7 +183,7 @@ def indicators(src: Path) -> None:
             "producer": frame["likely_source"],
         }
     )
-    write(out, "indicators_2024.csv")
+    write(out, "published_figures.csv")
 
 
 def main(argv: list[str]) -> None:
@@ -192,7 +193,7 @@ def main(argv: list[str]) -> None:
         municipalities,
         lanstal,
         assignments_national,
-        kommuntal_2018,
+        kommuntal_received,
         asylum_applications,
         asylum_seekers,
         indicators,

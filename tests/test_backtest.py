@@ -9,7 +9,7 @@ from lansbok.sections import NOT_COMPUTABLE, reconciliation
 
 _data = load(DEFAULT_DATA_DIR)
 FIGURES, RECONCILED = reconciliation(_data)
-INDICATORS = _data.table("indicators_2024")
+INDICATORS = _data.table("published_figures")
 # Figures computed from another official source than the summary's, with the recorded reason.
 EXPLAINED = _data.table("explained_differences").set_index("indicator_id")["explanation_sv"]
 COMPUTABLE = [i for i in INDICATORS["indicator_id"] if i not in NOT_COMPUTABLE]
@@ -56,10 +56,10 @@ def test_asylum_seekers_scb_beside_the_summarys_own_count():
     assert (row["computed"], row["published"], row["status"]) == (9645, 9625, "official")
     assert "Migrationsverkets egen räkning" in row["difference"]
     assert "SCB" in row["difference"] and "båda är officiella" in row["difference"]
-    change = FIGURES["asylum_seekers_change_vs_2023"]
+    change = FIGURES["asylum_seekers_change_vs_previous_year"]
     assert change.value == pytest.approx(100 * 9645 / 12644 - 100)  # SCB: 12 644 in 2023
     assert (change.unit, change.status) == ("percent change", "official")
-    assert "asylum_seekers_change_vs_2023" not in set(INDICATORS["indicator_id"])
+    assert "asylum_seekers_change_vs_previous_year" not in set(INDICATORS["indicator_id"])
 
 
 def test_a_stale_explanation_is_an_error():
@@ -83,7 +83,7 @@ def test_headline_counts_are_exact_and_sample_is_labelled():
     # No 2024 breakdown is official in the shipped data, so no figure computed from one may
     # claim to be; only SCB's national series of asylum seekers is official.
     official = {k for k, f in FIGURES.items() if f.status == "official"}
-    assert official == {"asylum_seekers_total", "asylum_seekers_change_vs_2023"}
+    assert official == {"asylum_seekers_total", "asylum_seekers_change_vs_previous_year"}
     assert {f.sources for k, f in FIGURES.items() if k in official} == {("asylum_seekers",)}
     assert {f.status for k, f in FIGURES.items() if k not in official} == {"sample"}
 

@@ -376,7 +376,7 @@ def page_text(path) -> str:
 
 
 def test_each_figure_of_the_summary_is_on_its_riket_page(site):
-    indicators = load(DEFAULT_DATA_DIR).table("indicators_2024")
+    indicators = load(DEFAULT_DATA_DIR).table("published_figures")
     missing = []
     for row in indicators.itertuples():
         text = page_text(f"generated/SE/{SECTION_PAGE[row.section]}.html")
@@ -483,7 +483,7 @@ def test_no_small_count_of_minors_is_published_on_the_site(site, dataset):
 
     from lansbok.privacy import protect
 
-    shown = protect(dataset, "minors_assignments_2024").shown()
+    shown = protect(dataset, "minors_assignments").shown()
     municipalities = dataset.table("municipalities")
     names = municipalities.set_index("municipality_code")["name_short"]
     expected = {

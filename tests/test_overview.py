@@ -204,10 +204,10 @@ def test_the_overview_is_a_county_page_keyed_on_every_county(data_copy, tmp_path
     keys = before.key(template, SKANE, "overview"), before.key(tia_template, SKANE, "tia")
     # A change in another county's rows (national totals unchanged): the overview, which ranks
     # every county, is executed again; Skåne's own TIA page is not.
-    path = data_copy / "tia_grants_2024.csv"
-    line = next(r for r in path.read_text().splitlines() if r.startswith("TIA-01-001,"))
+    path = data_copy / "tia_grants.csv"
+    line = next(r for r in path.read_text().splitlines() if r.startswith("2024,TIA-01-001,"))
     other = "kommun" if ",studieförbund," in line else "studieförbund"
-    edit_csv(path, line, line.replace(line.split(",")[2], other))
+    edit_csv(path, line, line.replace(line.split(",")[3], other))
     after = KeyMaker(load(data_copy), data_copy)
     assert after.key(template, SKANE, "overview") != keys[0]
     assert after.key(tia_template, SKANE, "tia") == keys[1]

@@ -2,6 +2,7 @@
 10 000 inhabitants on the pages (only where the population is known)."""
 
 import json
+from dataclasses import replace
 
 import pytest
 from typer.testing import CliRunner
@@ -163,7 +164,7 @@ def test_municipality_rates_in_the_reception_table():
     assert received["per_10000"].notna().all()
     assert set(received["status"]) == {"sample"}  # sample counts stay sample per inhabitant
     # No population for 2018 in the data: the rate is missing, the counts are still there.
-    older = reception.received_by_municipality(DATA, RIKET, 2018)
+    older = reception.received_by_municipality(replace(DATA, chosen_year=2018), RIKET)
     assert older["per_10000"].isna().all() and older["persons"].sum() == 44_216
 
 
@@ -244,5 +245,5 @@ def test_a_bad_export_writes_nothing(tmp_path, data_copy):
 
 
 def test_only_the_year_with_data():
-    with pytest.raises(ValueError, match="cover 2024 only, not 2025"):
+    with pytest.raises(DataError, match="no published figures for 2025"):
         Page.open("12", year=2025)

@@ -53,10 +53,10 @@ def test_a_county_data_change_re_executes_that_county_and_riket(tmp_path, data_c
     geos = [RIKET, SKANE, VG]
     assert run(geos, ["tia"], data_dir=data_copy, out_dir=out, progress=False).ok
     # Move one Skåne project to another kind of organisation: national totals stay the same.
-    path = data_copy / "tia_grants_2024.csv"
-    line = next(row for row in path.read_text().splitlines() if row.startswith("TIA-12-001,"))
+    path = data_copy / "tia_grants.csv"
+    line = next(row for row in path.read_text().splitlines() if row.startswith("2024,TIA-12-001,"))
     other = "kommun" if ",studieförbund," in line else "studieförbund"
-    edit_csv(path, line, line.replace(line.split(",")[2], other))
+    edit_csv(path, line, line.replace(line.split(",")[3], other))
     again = run(geos, ["tia"], data_dir=data_copy, out_dir=out, progress=False)
     assert labels(again.executed) == [("12", "tia"), ("SE", "tia")]
     assert labels(again.reused) == [("14", "tia")]

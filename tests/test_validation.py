@@ -24,28 +24,28 @@ def only_problem(data_dir):
 
 
 def test_missing_column(data_copy):
-    path = data_copy / "kommuntal_2018.csv"
+    path = data_copy / "kommuntal_received.csv"
     lines = path.read_text().splitlines()
     path.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n")
     problem = only_problem(data_copy)
-    assert problem.file.endswith("kommuntal_2018.csv")
+    assert problem.file.endswith("kommuntal_received.csv")
     assert problem.column == "received"
     assert "missing from the header" in problem.message
 
 
 def test_wrong_type(data_copy):
-    edit_csv(data_copy / "temporary_protection_2024.csv", "\n03,", "\n03,11x8")
+    edit_csv(data_copy / "temporary_protection.csv", "\n2024,03,", "\n2024,03,11x8")
     problem = only_problem(data_copy)
     assert (problem.row, problem.column) == (3, "extension_applications")
     assert "'11x8" in problem.message and "type" in problem.message
-    assert str(problem).startswith(str(data_copy / "temporary_protection_2024.csv") + ", row 3")
+    assert str(problem).startswith(str(data_copy / "temporary_protection.csv") + ", row 3")
 
 
 def test_negative_count(data_copy):
-    path = data_copy / "establishment_exits_2024.csv"
+    path = data_copy / "establishment_exits.csv"
     lines = path.read_text().splitlines()
-    county, outcome, exits = lines[1].split(",")
-    lines[1] = f"{county},{outcome},-{exits}"
+    year, county, outcome, exits = lines[1].split(",")
+    lines[1] = f"{year},{county},{outcome},-{exits}"
     path.write_text("\n".join(lines) + "\n")
     problems = validate(data_copy)
     assert [(p.row, p.column) for p in problems] == [(2, "exits")]
@@ -53,14 +53,14 @@ def test_negative_count(data_copy):
 
 
 def test_unknown_county_code(data_copy):
-    edit_csv(data_copy / "temporary_protection_2024.csv", "\n25,", "\n26,")
+    edit_csv(data_copy / "temporary_protection.csv", "\n2024,25,", "\n2024,26,")
     problem = only_problem(data_copy)
     assert (problem.row, problem.column) == (22, "county_code")
     assert "unknown code '26'" in problem.message and "counties" in problem.message
 
 
 def test_unknown_municipality_code(data_copy):
-    edit_csv(data_copy / "so_survey_2024.csv", "\n0114,", "\n0199,")
+    edit_csv(data_copy / "so_survey.csv", "\n2024,0114,", "\n2024,0199,")
     problem = only_problem(data_copy)
     assert (problem.row, problem.column) == (2, "municipality_code")
     assert "unknown code '0199'" in problem.message and "municipalities" in problem.message
@@ -75,10 +75,10 @@ def test_duplicate_key(data_copy):
 
 
 def test_county_values_that_do_not_add_up(data_copy):
-    path = data_copy / "establishment_participants_2024.csv"
+    path = data_copy / "establishment_participants.csv"
     lines = path.read_text().splitlines()
-    county, sex, n = lines[1].split(",")
-    lines[1] = f"{county},{sex},{int(n) + 1}"
+    year, county, sex, n = lines[1].split(",")
+    lines[1] = f"{year},{county},{sex},{int(n) + 1}"
     path.write_text("\n".join(lines) + "\n")
     problems = validate(data_copy)
     assert len(problems) == 2  # all participants, and women (the first row is women)
@@ -98,23 +98,23 @@ def test_lanstal_must_add_up_to_the_statute_total(data_copy):
 
 
 def test_several_problems_are_all_reported_and_exit_non_zero(data_copy):
-    edit_csv(data_copy / "temporary_protection_2024.csv", "\n03,", "\n03,x")
-    edit_csv(data_copy / "so_survey_2024.csv", "\n0114,", "\n0199,")
+    edit_csv(data_copy / "temporary_protection.csv", "\n2024,03,", "\n2024,03,x")
+    edit_csv(data_copy / "so_survey.csv", "\n2024,0114,", "\n2024,0199,")
     result = runner.invoke(app, ["validate", "--data", str(data_copy)])
     assert result.exit_code == 1
-    assert "temporary_protection_2024.csv, row 3, column 'extension_applications'" in result.output
-    assert "so_survey_2024.csv, row 2, column 'municipality_code'" in result.output
+    assert "temporary_protection.csv, row 3, column 'extension_applications'" in result.output
+    assert "so_survey.csv, row 2, column 'municipality_code'" in result.output
     assert "2 problem(s) found" in result.output
 
 
 def test_load_with_check_raises(data_copy):
-    edit_csv(data_copy / "so_survey_2024.csv", "\n0114,", "\n0199,")
+    edit_csv(data_copy / "so_survey.csv", "\n2024,0114,", "\n2024,0199,")
     with pytest.raises(DataError):
         load(data_copy, check=True)
 
 
 def test_a_missing_national_total_is_reported(data_copy):
-    edit_csv(data_copy / "indicators_2024.csv", "\nuam_resettled,", "\nuam_resettled_x,")
+    edit_csv(data_copy / "published_figures.csv", "\n2024,uam_resettled,", "\n2024,uam_resettled_x,")
     problem = only_problem(data_copy)
-    assert problem.file.endswith("minors_resettled_2024.csv")
+    assert problem.file.endswith("minors_resettled.csv")
     assert "no national total uam_resettled" in problem.message

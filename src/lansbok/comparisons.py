@@ -12,7 +12,7 @@ from functools import cache
 
 import pandas as pd
 
-from lansbok.data import YEAR, Dataset
+from lansbok.data import Dataset
 from lansbok.figures import combined_status
 from lansbok.geography import RIKET, counties
 from lansbok.population import PER, per_inhabitants, population
@@ -36,11 +36,12 @@ UNITS_SV = {"persons": "antal", "children": "antal", "percent": "procent", "SEK"
 RATE_UNIT_SV = f"per {sv_number(PER)} invånare"
 
 
-def county_indicators(data: Dataset, year: int = YEAR) -> pd.DataFrame:
+def county_indicators(data: Dataset) -> pd.DataFrame:
     """One row per county and indicator: value, Swedish unit and status, in SCB order. Counts
     of people are also given per 10 000 inhabitants (SCB's population of the county on 31
     December of the year; indicator id `<id>_per_10000`) when the population of every county
     is known. A rate's status is that of its count and of the population."""
+    year = data.year
     rows = []
     geos = counties(data.table("counties"))
     inhabitants = {geo.code: population(data, geo, year) for geo in geos}
@@ -125,9 +126,10 @@ def status(frame: pd.DataFrame) -> str:
     return combined_status(frame["status"])
 
 
-def riket_reference(data: Dataset, year: int = YEAR) -> pd.DataFrame:
+def riket_reference(data: Dataset) -> pd.DataFrame:
     """One row per indicator of `county_indicators`: its unit (a figure's unit, or 'per 10 000
     invånare' for a rate) and Riket's value, which the ranking draws as a reference line."""
+    year = data.year
     figures = {}
     for section in dict.fromkeys(section for section, _ in INDICATORS.values()):
         figures.update(SECTIONS[section].figures(data, RIKET))

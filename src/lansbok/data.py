@@ -25,7 +25,7 @@ import re
 import stat
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -37,7 +37,6 @@ from lansbok.safe import FORMULA_START
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA_DIR = Path(os.environ.get("LANSBOK_DATA", PROJECT_ROOT / "data"))
 DESCRIPTOR = "datapackage.json"
-YEAR = 2024  # the year the book's tables cover
 
 _PANDAS_TYPES = {"string": "string", "date": "string", "number": "float64", "boolean": "boolean"}
 STATUSES = ("official", "sample")
@@ -57,37 +56,37 @@ REQUIRED_RESOURCES = {
         "county_code:string",
         "population": "county_code:string year:integer population:integer",
         "population_municipalities": "municipality_code:string year:integer population:integer",
-        "indicators_2024": "indicator_id:string section:string statement_sv:string "
+        "published_figures": "year:integer indicator_id:string section:string statement_sv:string "
         "value:number kind:string rounding_step:number unit:string period:string "
         "producer:string",
-        "explained_differences": "indicator_id:string explanation_sv:string",
+        "explained_differences": "year:integer indicator_id:string explanation_sv:string",
         "lanstal": "year:integer version:string sfs:string county_code:string lanstal:integer",
         "assignments_national": "year:integer version:string valid_from:date "
         "national_total:integer source:string",
         "kommunmottagna": "year:integer municipality_code:string category:string "
         "received:integer received_unaccompanied:integer",
-        "kommuntal_2018": "year:integer municipality_code:string kommuntal:integer "
+        "kommuntal_received": "year:integer municipality_code:string kommuntal:integer "
         "received:integer",
         "asylum_applications_monthly": "month:string applications:integer women:integer "
         "men:integer minors:integer unaccompanied_minors:integer",
         "asylum_seekers": "year:integer total:integer women:integer men:integer "
         "unaccompanied_minors:integer unaccompanied_girls:integer unaccompanied_boys:integer",
-        "reception_2024": "municipality_code:string sex:string age_band:string "
+        "reception": "municipality_code:string sex:string age_band:string "
         "citizenship:string persons:integer",
-        "kommuntal_2024": "municipality_code:string kommuntal_ordinary:integer "
+        "kommuntal": "municipality_code:string kommuntal_ordinary:integer "
         "kommuntal_temporary_protection:integer",
         "minors_applications": "year:integer basis:string citizenship:string children:integer",
-        "minors_assignments_2024": "municipality_code:string basis:string children:integer",
-        "minors_resettled_2024": "municipality_code:string children:integer",
-        "temporary_protection_2024": "county_code:string extension_applications:integer "
+        "minors_assignments": "municipality_code:string basis:string children:integer",
+        "minors_resettled": "municipality_code:string children:integer",
+        "temporary_protection": "county_code:string extension_applications:integer "
         "extensions_granted:integer registered_december:integer",
-        "establishment_participants_2024": "county_code:string sex:string participants:integer",
-        "establishment_exits_2024": "county_code:string outcome:string exits:integer",
-        "tia_grants_2024": "project_id:string county_code:string organisation_type:string "
+        "establishment_participants": "county_code:string sex:string participants:integer",
+        "establishment_exits": "county_code:string outcome:string exits:integer",
+        "tia_grants": "project_id:string county_code:string organisation_type:string "
         "focus:string grant_sek:integer participants_women:integer participants_men:integer",
-        "s37a_grants_2024": "project_id:string municipality_code:string activity:string "
+        "s37a_grants": "project_id:string municipality_code:string activity:string "
         "partner:string grant_sek:integer participants:integer",
-        "so_survey_2024": "municipality_code:string answered:boolean organiser:string "
+        "so_survey": "municipality_code:string answered:boolean organiser:string "
         "mode:string languages:integer participants_women:integer participants_men:integer",
     }.items()
 }
@@ -245,24 +244,74 @@ def read_table(data_dir: Path, resource: dict[str, Any]) -> pd.DataFrame:
     return pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=missing)
 
 
+class UndeclaredTable(KeyError):
+    """A page read a table its section does not declare: its cache key would miss it."""
+
+
 @dataclass
 class Dataset:
-    """The tables of one data directory, loaded lazily, each with its resource metadata."""
+    """The tables of one data directory, loaded lazily, each with its resource metadata.
+
+    A dataset is seen as one edition (`year`, by default the latest year of the summary's
+    published figures) and, for a section, through `only(tables)`: a view that refuses any
+    other table, so that what a page reads is what its cache key covers. Views share the
+    loaded tables."""
 
     data_dir: Path
     descriptor: dict[str, Any]
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     # What is computed from the tables and used more than once (lansbok.privacy.protect).
     derived: dict[Any, Any] = field(default_factory=dict, repr=False)
+    chosen_year: int | None = None
+    readable: frozenset[str] | None = None  # None: every table
 
     @cached_property
     def resources(self) -> dict[str, dict[str, Any]]:
         return {r["name"]: r for r in self.descriptor["resources"]}
 
     def table(self, name: str) -> pd.DataFrame:
+        if self.readable is not None and name not in self.readable:
+            raise UndeclaredTable(
+                f"table {name!r} is not declared by this page's section "
+                f"(it reads {', '.join(sorted(self.readable))})"
+            )
         if name not in self._tables:
             self._tables[name] = read_table(self.data_dir, self.resources[name])
         return self._tables[name]
+
+    @property
+    def years(self) -> list[int]:
+        """The editions: the years the summary's figures are published for."""
+        return sorted(int(y) for y in self._tables_unchecked("published_figures")["year"].unique())
+
+    @property
+    def year(self) -> int:
+        return self.chosen_year if self.chosen_year is not None else self.years[-1]
+
+    def edition(self, year: int | None) -> Dataset:
+        """The same data seen as the edition of `year` (None: the latest). DataError for a year
+        with no published figures."""
+        if year is None:
+            return replace(self, chosen_year=None)
+        if year not in self.years:
+            where = str(self.data_dir / self.resources["published_figures"]["path"])
+            editions = ", ".join(map(str, self.years))
+            raise DataError(
+                [Problem(where, f"no published figures for {year} (editions: {editions})")]
+            )
+        return replace(self, chosen_year=year)
+
+    def published(self) -> pd.DataFrame:
+        """The summary's published figures for the edition's year."""
+        frame = self.table("published_figures")
+        return frame[frame["year"] == self.year]
+
+    def only(self, tables) -> Dataset:
+        """A view that reads these tables and no other."""
+        return replace(self, readable=frozenset(tables))
+
+    def _tables_unchecked(self, name: str) -> pd.DataFrame:
+        return replace(self, readable=None).table(name)
 
     def status(self, name: str) -> str:
         return self.resources[name]["status"]
@@ -508,8 +557,10 @@ def _problem_from_frictionless(data_dir: Path, place: str, error: Any) -> Proble
 
 
 def check_totals(dataset: Dataset) -> list[Problem]:
-    """`lansbok:totals`: a column summed (over rows matching `where`, per group `by`) must equal
-    a value in another resource (the row matching `where` and the same group keys)."""
+    """`lansbok:totals`: a column summed (over rows matching `where`, per group `by`, as a
+    year) must equal a value in another resource (the row matching `where` and the same group
+    keys). With `optional`, a group the other resource has no value for is not checked (a
+    year before the first published summary)."""
     problems = []
     for name, resource in dataset.resources.items():
         for rule in resource.get("lansbok:totals", []):
@@ -529,38 +580,33 @@ def _check_total(dataset: Dataset, name: str, rule: dict[str, Any]) -> list[Prob
     rows = _select(dataset.table(name), rule.get("where"))
     expected = _select(dataset.table(target["resource"]), target.get("where"))
     file = str(dataset.data_dir / dataset.resources[name]["path"])
-    scope = ", ".join(f"{k}={v}" for k, v in rule.get("where", {}).items()) or "all rows"
+    label = target.get("where", {}).get("indicator_id", target["resource"])
+    wanted = {
+        tuple(key): value
+        for *key, value in expected[[*by, target["field"]]].itertuples(index=False)
+    }
+    sums = (
+        rows.groupby(by)[rule["field"]].sum() if by else pd.Series({(): rows[rule["field"]].sum()})
+    )
     problems = []
-    if by:
-        sums = rows.groupby(by)[rule["field"]].sum()
-        wanted = expected.set_index(by)[target["field"]]
-        for key, total in sums.items():
-            key = key if isinstance(key, tuple) else (key,)
-            group = ", ".join(f"{k}={v}" for k, v in zip(by, key, strict=True))
-            if key not in wanted.index:
-                message = f"no {target['resource']} total for {group}"
-            elif total != wanted.loc[key]:
-                message = (
-                    f"sum over {group} is {total}, but {target['resource']} says {wanted.loc[key]}"
-                )
-            else:
+    for key, total in sums.items():
+        key = key if isinstance(key, tuple) else (key,)
+        scope = [f"{k}={v}" for k, v in (rule.get("where") or {}).items()]
+        scope = ", ".join([*scope, *(f"{k}={v}" for k, v in zip(by, key, strict=True))])
+        if key not in wanted:
+            if rule.get("optional"):  # a year the summary gives no total for
                 continue
-            problems.append(Problem(file, message, column=rule["field"]))
-    else:
-        label = target.get("where", {}).get("indicator_id", target["resource"])
-        if expected.empty:
-            return [
-                Problem(file, f"no national total {label} to check against", column=rule["field"])
-            ]
-        total, wanted = rows[rule["field"]].sum(), expected[target["field"]].iloc[0]
-        if total != wanted:
-            problems.append(
-                Problem(
-                    file,
-                    f"sum over {scope} is {total}, but the national total ({label}) is {wanted:g}",
-                    column=rule["field"],
-                )
+            message = f"no national total {label} to check against" + (
+                f" for {scope}" if by else ""
             )
+        elif total != wanted[key]:
+            message = (
+                f"sum over {scope or 'all rows'} is {total}, "
+                f"but the national total ({label}) is {wanted[key]:g}"
+            )
+        else:
+            continue
+        problems.append(Problem(file, message, column=rule["field"]))
     return problems
 
 

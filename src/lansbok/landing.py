@@ -9,10 +9,10 @@ from lansbok.geography import RIKET
 from lansbok.report import Page, texts
 
 
-def asylum_chart(data: Dataset, year: int) -> str:
-    """The landing page's one chart: asylum seekers per year up to the year (SCB, official),
-    as a raw HTML block drawn by the page's chart script."""
-    frame = data.table("asylum_seekers")
+def asylum_chart(data: Dataset) -> str:
+    """The landing page's one chart: asylum seekers per year up to the edition's year (SCB,
+    official), as a raw HTML block drawn by the page's chart script."""
+    year, frame = data.year, data.table("asylum_seekers")
     frame = frame.loc[frame["year"] <= year, ["year", "total"]].assign(
         status=data.resources["asylum_seekers"]["status"]
     )
@@ -30,13 +30,13 @@ def asylum_chart(data: Dataset, year: int) -> str:
     return "```{raw} html\n" + markup + "\n```"
 
 
-def in_brief(data: Dataset, year: int) -> str:
+def in_brief(data: Dataset) -> str:
     """MyST Markdown: the opening text, a grid of key-figure cards and the closing text."""
-    page = Page(data, RIKET, year)
+    page = Page(data, RIKET)
     figures = sections.key_figures(data, RIKET)
     page.describe(figures, figures)
     fill = page.fill
-    text = texts(year, "index")
+    text = texts(data.year, "index")
     cards = []
     for card in text["nyckeltal"]:
         cards += [
@@ -63,7 +63,7 @@ def in_brief(data: Dataset, year: int) -> str:
             "",
             fill(text["diagram"]),
             "",
-            asylum_chart(data, year),
+            asylum_chart(data),
             "",
             fill(text["avslutning"]),
             "",

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from lansbok import charts, geography
-from lansbok.data import YEAR, Dataset
+from lansbok.data import Dataset
 from lansbok.figures import OFFICIAL, Figure, combined_status
 from lansbok.geography import RIKET, Geography, counties
 from lansbok.population import PER, per_inhabitants, population
@@ -77,11 +77,12 @@ def _ranked_value(figure: Figure, inhabitants: int | None) -> float:
     return math.nan if value is None else value
 
 
-def ranks(data: Dataset, year: int = YEAR) -> pd.DataFrame:
+def ranks(data: Dataset) -> pd.DataFrame:
     """The rank of every county for every headline figure, 1 = highest value; one row per
     county (county_code), one column per indicator id. Equal values share the best rank; a
     county without a value has no rank. Counts of people are ranked per 10 000 inhabitants when
     the population of every county is known (`per_inhabitants_ranked`)."""
+    year = data.year
     geos = counties(data.table("counties"))
     inhabitants = {geo.code: population(data, geo, year) for geo in geos}
     per_capita = all(inhabitants.values())
@@ -100,8 +101,9 @@ def ranks(data: Dataset, year: int = YEAR) -> pd.DataFrame:
     return values.rank(ascending=False, method="min").astype("Int64")
 
 
-def per_inhabitants_ranked(data: Dataset, year: int = YEAR) -> bool:
+def per_inhabitants_ranked(data: Dataset) -> bool:
     """Are counts of people ranked per 10 000 inhabitants (every county's population known)?"""
+    year = data.year
     geos = counties(data.table("counties"))
     return all(population(data, geo, year) for geo in geos)
 
@@ -124,14 +126,15 @@ class Row:
         return combined_status([self.county.status, self.riket.status])
 
 
-def rows(data: Dataset, geo: Geography, year: int = YEAR) -> list[Row]:
+def rows(data: Dataset, geo: Geography) -> list[Row]:
     """One row per headline figure for a county: the county's value and Riket's, per 10 000
     inhabitants, and the county's rank."""
+    year = data.year
     if geo.is_national:
         raise ValueError("the overview compares a county with Riket: give a county")
     here, national = figures(data, geo), figures(data, RIKET)
     inhabitants, inhabitants_riket = population(data, geo, year), population(data, RIKET, year)
-    table = ranks(data, year)
+    table = ranks(data)
     only = single_municipality(data, geo)
     out = []
     for key, (section, label) in HEADLINES.items():
@@ -200,7 +203,7 @@ def columns(overview_rows: list[Row]) -> dict[str, str]:
     return COLUMNS
 
 
-def rank_note(data: Dataset, year: int = YEAR) -> str:
+def rank_note(data: Dataset) -> str:
     """What the rank column means, for the text under the table."""
     note = (
         "Rangen anger länets plats bland de 21 länen, där 1 är länet med det högsta värdet. "
@@ -208,7 +211,7 @@ def rank_note(data: Dataset, year: int = YEAR) -> str:
     )
     if any(single_municipality(data, geo) for geo in counties(data.table("counties"))):
         note += " Ett län med en enda kommun rangordnas inte efter andelar av kommunerna."
-    if per_inhabitants_ranked(data, year):
+    if per_inhabitants_ranked(data):
         return note + f" Antal personer rangordnas per {sv_number(PER)} invånare."
     return note + (
         " Folkmängden per län saknas, så antal personer rangordnas efter antalet och "

@@ -33,7 +33,7 @@ from lansbok.data import Dataset
 POLICY_KEY = "lansbok:small_counts"
 TOTAL = "total"  # the row-total "category" of a table with categories
 # The tables with counts of unaccompanied minors per municipality: the policy must cover them.
-PROTECTED_RESOURCES = ("minors_assignments_2024", "minors_resettled_2024", "kommunmottagna")
+PROTECTED_RESOURCES = ("minors_assignments", "minors_resettled", "kommunmottagna")
 
 
 class ProtectionError(ValueError):

@@ -16,7 +16,7 @@ import yaml
 
 from lansbok import charts
 from lansbok.charts import caption_status
-from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, YEAR, Dataset, atomic_write, load
+from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, Dataset, atomic_write, load
 from lansbok.figures import OFFICIAL, SAMPLE, Figure, agrees, combined_status, round_half_up
 from lansbok.geography import RIKET, Geography, resolve, single_municipality
 from lansbok.population import PER, per_inhabitants, population
@@ -114,7 +114,7 @@ def sv_figure(figure: Figure, words: bool = True) -> str:
 
 
 def published_text(published, unit: str) -> str:
-    """A published figure (a row of indicators_2024) as the summary states it: 'över 60 %',
+    """A published figure (a row of published_figures) as the summary states it: 'över 60 %',
     'knappt 30 %', 'omkring 35 000', or the figure itself."""
     text = sv_figure(Figure(published.indicator_id, float(published.value), unit, OFFICIAL, ()))
     prefix = {"lower_bound": "över ", "upper_bound": "knappt "}.get(published.kind, "")
@@ -145,19 +145,22 @@ class Text:
 class Page:
     """One executed section page: its data and geography."""
 
-    data: Dataset
+    data: Dataset  # seen as one edition (data.year)
     geo: Geography
-    year: int = YEAR
     section: str | None = None  # set by `figures`: the section whose text `say` reads
     words: dict[str, str] = field(default_factory=dict)  # what `say` may put into the text
 
     @classmethod
-    def open(cls, lan: str, data_dir: str | Path | None = None, year: int = YEAR) -> Page:
-        if year != YEAR:
-            raise ValueError(f"the book's tables cover {YEAR} only, not {year}")
-        data = load(data_dir or DEFAULT_DATA_DIR)
+    def open(cls, lan: str, data_dir: str | Path | None = None, year: int | None = None) -> Page:
+        """The page of a geography for the edition of `year` (None: the latest); DataError
+        for a year with no published figures."""
+        data = load(data_dir or DEFAULT_DATA_DIR).edition(year)
         charts.enable_offline_renderer()
-        return cls(data, resolve(lan, data.table("counties")), year)
+        return cls(data, resolve(lan, data.table("counties")))
+
+    @property
+    def year(self) -> int:
+        return self.data.year
 
     def figures(self, section) -> dict[str, Figure]:
         """Compute a section's figures and glue them for the narrative (see `glue`)."""
@@ -191,7 +194,7 @@ class Page:
                 f"jamforelse_{key}": self.comparison(figures.get(key), figure, stated),
                 f"riket_{key}": national_text(figure, stated),
             }
-        for row in self.data.table("indicators_2024").itertuples():
+        for row in self.data.published().itertuples():
             self.words[f"summary_{row.indicator_id}"] = published_text(row, row.unit)
         name = "riket" if self.geo.is_national else self.geo.name
         self.words |= {"geografi": md_text(name), "ar": str(self.year)}
@@ -226,11 +229,11 @@ class Page:
         return Markdown(self.passage(key, **extra))
 
     def stated_in_summary(self, national: dict[str, Figure]) -> dict:
-        """The summary's figures (rows of indicators_2024) that the national figures agree
+        """The summary's figures (rows of published_figures) that the national figures agree
         with, by indicator id."""
         return {
             row.indicator_id: row
-            for row in self.data.table("indicators_2024").itertuples()
+            for row in self.data.published().itertuples()
             if row.indicator_id in national
             and agrees(national[row.indicator_id].value, row.value, row.kind, row.rounding_step)
         }

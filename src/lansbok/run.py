@@ -41,7 +41,7 @@ OUTPUT_DIR = PROJECT_ROOT / "generated"
 REFERENCE_TABLES = [
     "counties",
     "municipalities",
-    "indicators_2024",
+    "published_figures",
     "population",
     "population_municipalities",
 ]

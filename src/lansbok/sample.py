@@ -2,7 +2,7 @@
 
 Method (also stated in data/datapackage.json under each sample resource's `method`):
 
-1. National totals are the official figures of the 2024 summary (data/indicators_2024.csv).
+1. National totals are the official figures of the 2024 summary (data/published_figures.csv).
    Where the summary gives a share (58 % women, 83 % Ukrainian, 72 % anknytning, a country's
    share of the asylum-seeking minors, ...), the total is split exactly by the largest-remainder
    method, so that every additive sample value sums to the official total and the shares computed
@@ -30,6 +30,7 @@ import pandas as pd
 from lansbok.data import DEFAULT_DATA_DIR, Dataset, atomic_write, load
 
 SEED = 2024
+SAMPLE_YEAR = 2024  # the edition whose published figures the sample adds up to
 
 AGE_BANDS = ["0-17", "18-19", "20-65", "66+"]
 # Age distribution and share of women per age band, by citizenship group. Chosen so that the
@@ -120,7 +121,7 @@ class Weights:
             index="municipality_code", columns="category", values="received", aggfunc="sum"
         ).reindex(codes, fill_value=0)
         unaccompanied = reception.groupby("municipality_code")["received_unaccompanied"].sum()
-        kommuntal = data.table("kommuntal_2018").set_index("municipality_code")["kommuntal"]
+        kommuntal = data.table("kommuntal_received").set_index("municipality_code")["kommuntal"]
         return cls(
             municipalities=munis,
             received_2018=by_category.sum(axis=1),
@@ -136,11 +137,11 @@ class Weights:
 
 
 class Generator:
-    def __init__(self, data: Dataset, seed: int = SEED):
-        self.data = data
+    def __init__(self, data: Dataset, year: int, seed: int = SEED):
+        self.data, self.year = data, year
         self.rng = np.random.default_rng(seed)
         self.weights = Weights.from_dataset(data)
-        indicators = data.table("indicators_2024").set_index("indicator_id")["value"]
+        indicators = data.edition(year).published().set_index("indicator_id")["value"]
         self.official = {key: int(value) for key, value in indicators.items()}
 
     def spread(self, total: int, weights: pd.Series) -> pd.Series:
@@ -383,21 +384,30 @@ class Generator:
 
 def generate(data_dir: Path | str = DEFAULT_DATA_DIR, seed: int = SEED) -> dict[str, pd.DataFrame]:
     """Build every sample table from the official tables in data_dir (not written)."""
-    gen = Generator(load(data_dir), seed)
+    data = load(data_dir)
+    year = SAMPLE_YEAR
+    gen = Generator(data, year, seed)
     kommuntal = gen.kommuntal_2024()
     participants, exits = gen.establishment(kommuntal)
-    return {
-        "kommuntal_2024": kommuntal,
-        "reception_2024": gen.reception(kommuntal),
+    tables = {
+        "kommuntal": kommuntal,
+        "reception": gen.reception(kommuntal),
         "minors_applications": gen.minors_applications(),
-        "minors_assignments_2024": gen.minors_assignments(),
-        "minors_resettled_2024": gen.minors_resettled(),
-        "temporary_protection_2024": gen.temporary_protection(kommuntal),
-        "establishment_participants_2024": participants,
-        "establishment_exits_2024": exits,
-        "tia_grants_2024": gen.tia_grants(),
-        "s37a_grants_2024": gen.s37a_grants(),
-        "so_survey_2024": gen.so_survey(),
+        "minors_assignments": gen.minors_assignments(),
+        "minors_resettled": gen.minors_resettled(),
+        "temporary_protection": gen.temporary_protection(kommuntal),
+        "establishment_participants": participants,
+        "establishment_exits": exits,
+        "tia_grants": gen.tia_grants(),
+        "s37a_grants": gen.s37a_grants(),
+        "so_survey": gen.so_survey(),
+    }
+    # Each table is long by year: the year's rows first, as every edition's table is read.
+    return {
+        name: frame
+        if "year" in frame.columns
+        else frame.assign(year=year)[["year", *frame.columns]]
+        for name, frame in tables.items()
     }
 
 

@@ -72,9 +72,9 @@ def remove(key):
 @pytest.mark.parametrize(
     ("name", "change", "message"),
     [
-        ("so_survey_2024", remove("status"), "'so_survey_2024' has no 'status'"),
+        ("so_survey", remove("status"), "'so_survey' has no 'status'"),
         (
-            "tia_grants_2024",
+            "tia_grants",
             lambda r: r.update(status="draft"),
             "'status' is 'draft'; it must be 'official' or 'sample'",
         ),
@@ -101,7 +101,7 @@ def remove(key):
             "profile 'https://example.org/profile.json' is not a known profile name",
         ),
         ("lanstal", lambda r: r.update(data=[["a"]]), "has inline 'data'"),
-        ("reception_2024", remove("method"), "sample data with no 'method'"),
+        ("reception", remove("method"), "sample data with no 'method'"),
         ("counties", remove("producer"), "'counties' has no 'producer'"),
         ("counties", lambda r: r.update(licenses=[]), "'licenses' must be a non-empty list"),
     ],
@@ -118,22 +118,22 @@ def test_resource_descriptor_problems(data_copy, name, change, message):
 
 
 def test_a_field_the_code_reads_removed_from_schema_and_file(data_copy):
-    edit_resource(data_copy, "so_survey_2024", lambda r: r["schema"]["fields"].pop())
-    path = data_copy / "so_survey_2024.csv"
+    edit_resource(data_copy, "so_survey", lambda r: r["schema"]["fields"].pop())
+    path = data_copy / "so_survey.csv"
     lines = path.read_text().splitlines()
     path.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n")
     assert messages(data_copy) == [
-        f"{data_copy / DESCRIPTOR}: resource 'so_survey_2024' has no field "
+        f"{data_copy / DESCRIPTOR}: resource 'so_survey' has no field "
         "'participants_men': the book reads it"
     ]
 
 
 def test_a_required_resource_removed(data_copy):
     value = descriptor(data_copy)
-    value["resources"] = [r for r in value["resources"] if r["name"] != "minors_resettled_2024"]
+    value["resources"] = [r for r in value["resources"] if r["name"] != "minors_resettled"]
     write_descriptor(data_copy, value)
     assert messages(data_copy) == [
-        f"{data_copy / DESCRIPTOR}: resource 'minors_resettled_2024' is missing: the book reads it"
+        f"{data_copy / DESCRIPTOR}: resource 'minors_resettled' is missing: the book reads it"
     ]
     result = runner.invoke(app, ["figures", "--data", str(data_copy)])
     assert result.exit_code == 1 and "is missing" in result.output
@@ -309,7 +309,7 @@ def test_descriptor_that_is_a_device(data_copy):
             "starts with '@'",
         ),
         (
-            "reception_2024.csv",
+            "reception.csv",
             "0114,kvinna,0-17,Turkiet,",
             "0114,kvinna,0-17,Tur\u200bkiet,",
             2,
@@ -336,7 +336,7 @@ def test_hostile_or_absurd_text(data_copy, file, old, new, row, column, message)
 
 
 def test_a_long_statement_is_refused(data_copy):
-    path = data_copy / "indicators_2024.csv"
+    path = data_copy / "published_figures.csv"
     edit_csv(path, "Under 2024 sökte 9 625 personer asyl", "x" * 1001)
     [problem] = validate(data_copy)
     assert (problem.row, problem.column) == (2, "statement_sv")

@@ -15,13 +15,13 @@ from lansbok.data import load, validate
 from lansbok.geography import RIKET, resolve
 from lansbok.sections import minors
 
-PROTECTED = ["minors_assignments_2024", "minors_resettled_2024", "kommunmottagna"]
+PROTECTED = ["minors_assignments", "minors_resettled", "kommunmottagna"]
 SYMBOL = ".."
 # What a reader knows besides the cells, whatever the policy says: all people received are
 # published beside the unaccompanied minors, and the Riket page gives the number of
 # municipalities that children were assigned to.
 BOUND_COLUMN = {"kommunmottagna": "received"}
-RECEIVERS_PUBLISHED = {"minors_assignments_2024"}
+RECEIVERS_PUBLISHED = {"minors_assignments"}
 
 
 def shipped_tables(data) -> dict[str, pd.DataFrame]:
@@ -45,7 +45,7 @@ def published_cells(data, name: str) -> pd.DataFrame:
     tables as the data package zip ships them."""
     rule = privacy.policy(data).rules[name]
     county_of = data.table("municipalities").set_index("municipality_code")["county_code"]
-    if name == "minors_assignments_2024":
+    if name == "minors_assignments":
         page = minors.assignments_by_municipality(data, RIKET)
         long = page.melt(
             id_vars=["municipality_code"],
@@ -53,7 +53,7 @@ def published_cells(data, name: str) -> pd.DataFrame:
             var_name="category",
             value_name="shown",
         ).replace({"category": {"children": privacy.TOTAL}})
-        long["upper"] = np.inf
+        long["upper"], long["year"] = np.inf, data.year
     else:
         long = shipped_tables(data)[name].rename(columns={rule.count: "shown"})
         long["category"] = long[rule.category] if rule.category else privacy.TOTAL
@@ -143,13 +143,13 @@ def test_the_shipped_zip_is_a_valid_data_package(dataset, tmp_path):
     folder = tmp_path / "lansbok-data"
     assert validate(folder) == []
     shipped = load(folder)
-    assert "lansbok:suppressed" in shipped.resources["minors_resettled_2024"]
-    assert shipped.table("minors_assignments_2024")["children"].isna().sum() > 0
+    assert "lansbok:suppressed" in shipped.resources["minors_resettled"]
+    assert shipped.table("minors_assignments")["children"].isna().sum() > 0
 
 
 def test_county_and_national_totals_stay_exact(dataset):
     skane = resolve("12", dataset.table("counties"))
-    raw = dataset.table("minors_assignments_2024")
+    raw = dataset.table("minors_assignments")
     munis = dataset.table("municipalities").set_index("municipality_code")["county_code"]
     in_skane = raw[raw["municipality_code"].map(munis) == "12"]["children"].sum()
     assert minors.figures(dataset, skane)["uam_assignments_total"].value == in_skane
@@ -176,8 +176,9 @@ def test_a_page_table_shows_the_symbol_not_the_count(dataset):
 
 def _uppsala(data_dir, rows: str) -> None:
     """Replace the assignments table by rows in Uppsala län (eight municipalities)."""
-    header = "municipality_code,basis,children\n"
-    (data_dir / "minors_assignments_2024.csv").write_text(header + rows, encoding="utf-8")
+    header = "year,municipality_code,basis,children\n"
+    rows = "".join(f"2024,{row}\n" for row in rows.splitlines())
+    (data_dir / "minors_assignments.csv").write_text(header + rows, encoding="utf-8")
     # The national total rule of the sample does not hold for this table.
     edit_csv(data_dir / "datapackage.json", '"indicator_id": "uam_assignments_total"', '"x": 1')
 
@@ -187,10 +188,10 @@ def test_a_lone_small_count_gets_a_partner(data_copy):
     # total minus the other municipalities, so another municipality is suppressed with it.
     _uppsala(data_copy, "0305,anknytning,3\n0319,anknytning,20\n0330,anknytning,9\n")
     data = load(data_copy)
-    cells = privacy.protect(data, "minors_assignments_2024").cells
+    cells = privacy.protect(data, "minors_assignments").cells
     hidden = cells[cells["suppressed"] & (cells["category"] == "anknytning")]
     assert "0305" in set(hidden["municipality_code"]) and len(hidden) >= 2
-    assert recoverable(data, "minors_assignments_2024") == []
+    assert recoverable(data, "minors_assignments") == []
 
 
 def test_receivers_known_to_have_children_are_protected_too(data_copy):
@@ -198,8 +199,8 @@ def test_receivers_known_to_have_children_are_protected_too(data_copy):
     # have at least one child, suppressing the two ones alone would pin them.
     _uppsala(data_copy, "0305,anknytning,6\n0319,anknytning,1\n0330,maluppfyllnad,1\n")
     data = load(data_copy)
-    assert recoverable(data, "minors_assignments_2024") == []
-    cells = privacy.protect(data, "minors_assignments_2024").cells
+    assert recoverable(data, "minors_assignments") == []
+    cells = privacy.protect(data, "minors_assignments").cells
     totals = cells[cells["category"] == privacy.TOTAL].set_index("municipality_code")
     assert totals.loc["0305", "suppressed"]  # the six is suppressed with them
 
@@ -230,8 +231,8 @@ def test_official_data_is_protected_too(data_copy):
     # The policy follows the table, not its status: an official table is suppressed the same.
     edit_csv(data_copy / "datapackage.json", '"status": "sample"', '"status": "official"', 99)
     data = load(data_copy)
-    assert data.status("minors_assignments_2024") == "official"
-    cells = privacy.protect(data, "minors_assignments_2024").cells
+    assert data.status("minors_assignments") == "official"
+    cells = privacy.protect(data, "minors_assignments").cells
     assert cells.loc[cells["count"].between(1, 4), "suppressed"].all()
 
 
@@ -239,7 +240,7 @@ def test_the_threshold_is_configured_in_one_place(data_copy):
     edit_csv(data_copy / "datapackage.json", '"high": 4', '"high": 9')
     data = load(data_copy)
     assert privacy.policy(data).range_text == "1–9"
-    cells = privacy.protect(data, "minors_assignments_2024").cells
+    cells = privacy.protect(data, "minors_assignments").cells
     assert cells.loc[cells["count"].between(1, 9), "suppressed"].all()
 
 
@@ -252,7 +253,7 @@ def test_the_threshold_is_configured_in_one_place(data_copy):
         ('"count": "received_unaccompanied"', '"count": "nope"', "nope"),
         ('"bound": "received"', '"bound": "nope"', "nope"),
         ('"lansbok:small_counts"', '"lansbok:other"', "lansbok:small_counts"),
-        ('"minors_resettled_2024": {', '"minors_resettled_x": {', "minors_resettled_2024"),
+        ('"minors_resettled": {', '"minors_resettled_x": {', "minors_resettled"),
     ],
 )
 def test_a_broken_policy_is_a_validation_error(data_copy, old, new, message):

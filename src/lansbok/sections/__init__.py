@@ -49,5 +49,8 @@ def reconciliation(data: Dataset) -> tuple[dict[str, Figure], pd.DataFrame]:
     the recorded explanation of each figure computed from another source than the summary's
     (data/explained_differences.csv)."""
     figures = key_figures(data, RIKET)
-    explained = data.table("explained_differences").set_index("indicator_id")["explanation_sv"]
-    return figures, reconcile(figures, data.table("indicators_2024"), explained)
+    explained = data.table("explained_differences")
+    explained = explained[explained["year"] == data.year].set_index("indicator_id")[
+        "explanation_sv"
+    ]
+    return figures, reconcile(figures, data.published(), explained)

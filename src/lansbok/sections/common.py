@@ -9,9 +9,12 @@ from lansbok.figures import Figure, combined_status
 from lansbok.geography import Geography
 
 
-def in_geography(data: Dataset, name: str, geo: Geography) -> pd.DataFrame:
-    """Rows of a table that belong to the geography, with county_code and municipality names
-    joined for municipality tables. Adds a `status` column from the resource."""
+def in_geography(
+    data: Dataset, name: str, geo: Geography, every_year: bool = False
+) -> pd.DataFrame:
+    """Rows of a table that belong to the geography and, for a table with a year column, to
+    the edition's year (`every_year` keeps a series whole), with county_code and municipality
+    names joined for municipality tables. Adds a `status` column from the resource."""
     key = ("in_geography", name)
     if key not in data.derived:  # the join is the costly part: once per table
         frame = data.table(name)
@@ -20,6 +23,8 @@ def in_geography(data: Dataset, name: str, geo: Geography) -> pd.DataFrame:
             frame = frame.merge(munis.rename(columns={"name_short": "municipality"}), how="left")
         data.derived[key] = frame.assign(status=data.status(name))
     frame = data.derived[key]
+    if "year" in frame.columns and not every_year:
+        frame = frame[frame["year"] == data.year]
     if not geo.is_national:
         if "county_code" not in frame.columns:
             raise ValueError(f"{name} has no county breakdown")

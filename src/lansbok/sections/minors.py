@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lansbok import privacy
-from lansbok.data import YEAR, Dataset
+from lansbok.data import Dataset
 from lansbok.figures import share
 from lansbok.geography import Geography
 from lansbok.sections.common import FigureSet, in_geography
@@ -20,13 +20,14 @@ COUNTRY_SHARES = {
 }
 
 # The tables this section reads: a change in them re-executes its pages.
-TABLES = ["minors_applications", "minors_assignments_2024", "minors_resettled_2024"]
+TABLES = ["minors_applications", "minors_assignments", "minors_resettled"]
 
 
-def applications_by_country(data: Dataset, year: int = YEAR) -> pd.DataFrame:
-    """Asylum-seeking and temporary-protection minors by citizenship (national only)."""
+def applications_by_country(data: Dataset) -> pd.DataFrame:
+    """Asylum-seeking and temporary-protection minors by citizenship in the edition's year
+    (national only)."""
     frame = data.table("minors_applications")
-    frame = frame[frame["year"] == year].assign(status=data.status("minors_applications"))
+    frame = frame[frame["year"] == data.year].assign(status=data.status("minors_applications"))
     totals = frame.groupby("basis")["children"].transform("sum")
     return frame.assign(share=100 * frame["children"] / totals).sort_values(
         ["basis", "children"], ascending=[True, False], kind="stable"
@@ -38,7 +39,7 @@ def assignments_by_municipality(data: Dataset, geo: Geography) -> pd.DataFrame:
     published: small counts are the policy's symbol (lansbok.privacy). Published counts come
     first, largest first; municipalities whose total is suppressed follow in code order, so that
     the order reveals nothing."""
-    protected = privacy.protect(data, "minors_assignments_2024")
+    protected = privacy.protect(data, "minors_assignments")
     shown = protected.shown()
     if not geo.is_national:
         shown = shown[shown["county_code"] == geo.code]
@@ -48,7 +49,7 @@ def assignments_by_municipality(data: Dataset, geo: Geography) -> pd.DataFrame:
     wide.columns.name = None
     names = data.table("municipalities").set_index("municipality_code")["name_short"]
     wide.insert(1, "municipality", wide["municipality_code"].map(names))
-    wide["status"] = data.status("minors_assignments_2024")
+    wide["status"] = data.status("minors_assignments")
     published = wide["children"] != protected.symbol
     by_count = wide[published].sort_values(
         "children", ascending=False, kind="stable", key=lambda c: c.astype("int64")
@@ -68,20 +69,21 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
     if geo.is_national:  # applications are counted for the whole country only
         apps = data.table("minors_applications")
         per_basis = apps.groupby(["year", "basis"])["children"].sum()
-        asylum, tpd = per_basis[(YEAR, "asylum")], per_basis[(YEAR, "temporary_protection")]
+        year = data.year
+        asylum, tpd = per_basis[(year, "asylum")], per_basis[(year, "temporary_protection")]
         src = "minors_applications"
         out.add("uam_protection_seekers_total", asylum + tpd, "children", src)
         out.add("uam_asylum_seekers", asylum, "children", src)
         out.add("uam_tpd_applicants", tpd, "children", src)
         out.add(
-            "uam_asylum_seekers_change_vs_2023",
-            share(asylum, per_basis[(YEAR - 1, "asylum")]) - 100,
+            "uam_asylum_seekers_change_vs_previous_year",
+            share(asylum, per_basis.get((year - 1, "asylum"))) - 100,
             "percent change",
             src,
         )
         out.add(
-            "uam_tpd_applicants_change_vs_2023",
-            share(tpd, per_basis[(YEAR - 1, "temporary_protection")]) - 100,
+            "uam_tpd_applicants_change_vs_previous_year",
+            share(tpd, per_basis.get((year - 1, "temporary_protection"))) - 100,
             "percent change",
             src,
         )
@@ -91,10 +93,10 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
             value = asylum_rows["share"].get(country, 0.0)
             out.add(indicator, value, "percent", src)
 
-    assigned = in_geography(data, "minors_assignments_2024", geo)
+    assigned = in_geography(data, "minors_assignments", geo)
     total = assigned["children"].sum()
     per_basis = assigned.groupby("basis")["children"].sum()
-    src = "minors_assignments_2024"
+    src = "minors_assignments"
     out.add("uam_assignments_total", total, "children", src)
     if geo.is_national:  # per county, with the counts, it would reveal suppressed small counts
         out.add(
@@ -115,6 +117,6 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
         "percent",
         src,
     )
-    resettled = in_geography(data, "minors_resettled_2024", geo)
-    out.add("uam_resettled", resettled["children"].sum(), "children", "minors_resettled_2024")
+    resettled = in_geography(data, "minors_resettled", geo)
+    out.add("uam_resettled", resettled["children"].sum(), "children", "minors_resettled")
     return out

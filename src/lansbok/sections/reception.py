@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pandas as pd
 
 from lansbok.charts import sv_list
-from lansbok.data import YEAR, Dataset
+from lansbok.data import Dataset
 from lansbok.figures import combined_status, share
 from lansbok.geography import Geography
 from lansbok.population import municipality_population, rate
@@ -18,34 +19,35 @@ CHILDREN, WORKING_AGE = "0-17", "20-65"
 # The tables this section reads: a change in them re-executes its pages.
 TABLES = [
     "kommunmottagna",
-    "reception_2024",
-    "kommuntal_2024",
-    "temporary_protection_2024",
-    "establishment_participants_2024",
-    "establishment_exits_2024",
+    "reception",
+    "kommuntal",
+    "temporary_protection",
+    "establishment_participants",
+    "establishment_exits",
     "lanstal",
     "assignments_national",
     "asylum_seekers",
 ]
 
 
-def received_by_municipality(data: Dataset, geo: Geography, year: int = YEAR) -> pd.DataFrame:
+def received_by_municipality(data: Dataset, geo: Geography) -> pd.DataFrame:
     """People received per municipality, and per 10 000 inhabitants (`per_10000`, unrounded;
     NaN where SCB's population of the municipality for the year is not in the data). An
     imported official kommunmottagna table for the year takes precedence over the sample."""
-    official = in_geography(data, "kommunmottagna", geo)
-    official = official[official["year"] == year]
+    official = in_geography(data, "kommunmottagna", geo)  # the edition's year
     if len(official):
         frame = official.rename(columns={"received": "persons"})
     else:
-        frame = in_geography(data, f"reception_{year}", geo)
+        frame = in_geography(data, "reception", geo)
     keys = ["municipality_code", "municipality", "county_code", "status"]
     out = (
         frame.groupby(keys, as_index=False)["persons"]
         .sum()
         .sort_values("persons", ascending=False, kind="stable")
     )
-    inhabitants = out["municipality_code"].map(municipality_population(data, year)).astype(float)
+    inhabitants = (
+        out["municipality_code"].map(municipality_population(data, data.year)).astype(float)
+    )
     out.insert(out.columns.get_loc("persons") + 1, "per_10000", rate(out["persons"], inhabitants))
     population_status = data.status("population_municipalities")
     out["status"] = out["status"].map(lambda s: combined_status([s, population_status]))
@@ -53,8 +55,8 @@ def received_by_municipality(data: Dataset, geo: Geography, year: int = YEAR) ->
 
 
 def composition(data: Dataset, geo: Geography, by: list[str]) -> pd.DataFrame:
-    """Newly arrived in 2024 by some of `sex`, `age_band`, `citizenship`, with shares."""
-    frame = in_geography(data, "reception_2024", geo)
+    """Newly arrived in the year by some of `sex`, `age_band`, `citizenship`, with shares."""
+    frame = in_geography(data, "reception", geo)
     out = frame.groupby([*by, "status"], as_index=False)["persons"].sum()
     out["share"] = 100 * out["persons"] / out["persons"].sum()
     return out.sort_values("persons", ascending=False, kind="stable")
@@ -63,12 +65,12 @@ def composition(data: Dataset, geo: Geography, by: list[str]) -> pd.DataFrame:
 MONTHS_SV = "januari februari mars april maj juni juli augusti september oktober november december"
 
 
-def quota_revision(data: Dataset, year: int = YEAR) -> dict[str, int | str]:
+def quota_revision(data: Dataset) -> dict[str, int | str]:
     """The national number of planned assignments (the sum of the länstal) for the year, as
     first set and as revised, with the date and statute of the revision: the words
     `quota_initial`, `quota_revised`, `quota_valid_from` and `quota_source` of the text."""
     rows = data.table("assignments_national")
-    rows = rows[rows["year"] == year].set_index("version")
+    rows = rows[rows["year"] == data.year].set_index("version")
     revised = rows.loc["revised"]
     valid_from = pd.Timestamp(revised["valid_from"])
     statute = re.match(r"SFS \d{4}:\d+", revised["source"])
@@ -87,7 +89,7 @@ def kommuntal_gaps(data: Dataset, geo: Geography) -> dict[str, str]:
     (' (Kiruna)' or empty). Riket names none: its text gives the count, as the summary does."""
     if geo.is_national:
         return {"utan_kommuntal_tp": "", "utan_kommuntal": ""}
-    kommuntal = in_geography(data, "kommuntal_2024", geo)
+    kommuntal = in_geography(data, "kommuntal", geo)
     no_tp = kommuntal["kommuntal_temporary_protection"] == 0
     none = no_tp & (kommuntal["kommuntal_ordinary"] == 0)
     names = data.table("municipalities").set_index("municipality_code")["name_short"]
@@ -103,12 +105,12 @@ def lanstal_history(data: Dataset, geo: Geography) -> pd.DataFrame:
     """Länstal per year and version (initial, revised) for a county, or the national number of
     assignments for Riket, with the statute (SFS number) that set each, where known."""
     if geo.is_national:
-        frame = in_geography(data, "assignments_national", geo).rename(
+        frame = in_geography(data, "assignments_national", geo, every_year=True).rename(
             columns={"national_total": "lanstal"}
         )
         frame["sfs"] = frame["source"].str.extract(r"(SFS \d{4}:\d+)", expand=False)
     else:
-        frame = in_geography(data, "lanstal", geo)
+        frame = in_geography(data, "lanstal", geo, every_year=True)
     frame = frame.sort_values(["year", "version"], kind="stable")
     return frame[["year", "version", "lanstal", "sfs", "status"]].reset_index(drop=True)
 
@@ -128,105 +130,103 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
     out = FigureSet(data)
     if geo.is_national:  # SCB's series is national only: a county page shows no county figure
         seekers = data.table("asylum_seekers").set_index("year")["total"]
-        out.add("asylum_seekers_total", seekers[YEAR], "persons", "asylum_seekers")
+        this_year, last_year = (
+            seekers.get(data.year, math.nan),
+            seekers.get(data.year - 1, math.nan),
+        )
+        out.add("asylum_seekers_total", this_year, "persons", "asylum_seekers")
         out.add(
-            "asylum_seekers_change_vs_2023",
-            share(seekers[YEAR], seekers[YEAR - 1]) - 100,
+            "asylum_seekers_change_vs_previous_year",
+            share(this_year, last_year) - 100,
             "percent change",
             "asylum_seekers",
         )
     received = received_by_municipality(data, geo)
     sources = tuple(
-        sorted(
-            {"kommunmottagna" if s == "official" else "reception_2024" for s in received["status"]}
-        )
+        sorted({"kommunmottagna" if s == "official" else "reception" for s in received["status"]})
     )
     total = received["persons"].sum()
     out.add("newly_arrived_received_by_municipalities", total, "persons", *sources)
 
-    people = in_geography(data, "reception_2024", geo)
+    people = in_geography(data, "reception", geo)
     n = people["persons"].sum()
 
     def part(mask) -> float:
         return share(people.loc[mask, "persons"].sum(), n)
 
-    out.add(
-        "newly_arrived_share_women", part(people["sex"] == "kvinna"), "percent", "reception_2024"
-    )
+    out.add("newly_arrived_share_women", part(people["sex"] == "kvinna"), "percent", "reception")
     out.add(
         "newly_arrived_share_age_20_65",
         part(people["age_band"] == WORKING_AGE),
         "percent",
-        "reception_2024",
+        "reception",
     )
     out.add(
         "newly_arrived_share_children",
         part(people["age_band"] == CHILDREN),
         "percent",
-        "reception_2024",
+        "reception",
     )
     out.add(
         "newly_arrived_share_ukrainian",
         part(people["citizenship"] == "Ukraina"),
         "percent",
-        "reception_2024",
+        "reception",
     )
 
-    kommuntal = in_geography(data, "kommuntal_2024", geo)
+    kommuntal = in_geography(data, "kommuntal", geo)
     no_tp = kommuntal["kommuntal_temporary_protection"] == 0
     out.add(
         "municipalities_without_kommuntal_registered_tp",
         no_tp.sum(),
         "municipalities",
-        "kommuntal_2024",
+        "kommuntal",
     )
     out.add(
         "municipalities_without_any_kommuntal",
         (no_tp & (kommuntal["kommuntal_ordinary"] == 0)).sum(),
         "municipalities",
-        "kommuntal_2024",
+        "kommuntal",
     )
 
-    tp = in_geography(data, "temporary_protection_2024", geo)
+    tp = in_geography(data, "temporary_protection", geo)
     applications = tp["extension_applications"].sum()
-    out.add("tp_extension_applications", applications, "persons", "temporary_protection_2024")
+    out.add("tp_extension_applications", applications, "persons", "temporary_protection")
     out.add(
         "tp_extension_grant_rate",
         share(tp["extensions_granted"].sum(), applications),
         "percent",
-        "temporary_protection_2024",
+        "temporary_protection",
     )
     out.add(
         "tp_enrolled_valid_permit",
         tp["registered_december"].sum(),
         "persons",
-        "temporary_protection_2024",
+        "temporary_protection",
     )
 
-    est = in_geography(data, "establishment_participants_2024", geo)
-    out.add(
-        "est_participants", est["participants"].sum(), "persons", "establishment_participants_2024"
-    )
+    est = in_geography(data, "establishment_participants", geo)
+    out.add("est_participants", est["participants"].sum(), "persons", "establishment_participants")
     for sex, suffix in (("kvinna", "women"), ("man", "men")):
         out.add(
             f"est_participants_{suffix}",
             est.loc[est["sex"] == sex, "participants"].sum(),
             "persons",
-            "establishment_participants_2024",
+            "establishment_participants",
         )
-    exits = in_geography(data, "establishment_exits_2024", geo)
+    exits = in_geography(data, "establishment_exits", geo)
     by_outcome = exits.groupby("outcome")["exits"].sum()
     n_exits = by_outcome.sum()
     out.add(
         "est_exit_to_work_90d_share",
         share(by_outcome.get("arbete", 0), n_exits),
         "percent",
-        "establishment_exits_2024",
+        "establishment_exits",
     )
     out.add(
         "est_exit_to_work_or_studies_share",
         share(by_outcome.get("arbete", 0) + by_outcome.get("studier", 0), n_exits),
         "percent",
-        "establishment_exits_2024",
+        "establishment_exits",
     )
     return out

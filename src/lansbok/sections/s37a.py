@@ -8,10 +8,10 @@ from lansbok.data import Dataset
 from lansbok.geography import Geography
 from lansbok.sections.common import FigureSet, in_geography
 
-SOURCE = "s37a_grants_2024"
+SOURCE = "s37a_grants"
 
 # The tables this section reads: a change in them re-executes its pages.
-TABLES = ["s37a_grants_2024"]
+TABLES = ["s37a_grants"]
 
 
 def grants_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:

@@ -9,10 +9,10 @@ from lansbok.figures import share
 from lansbok.geography import Geography, single_municipality
 from lansbok.sections.common import FigureSet, in_geography
 
-SOURCE = "so_survey_2024"
+SOURCE = "so_survey"
 
 # The tables this section reads: a change in them re-executes its pages.
-TABLES = ["so_survey_2024"]
+TABLES = ["so_survey"]
 
 
 def answers_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:

@@ -9,10 +9,10 @@ from lansbok.figures import share
 from lansbok.geography import Geography
 from lansbok.sections.common import FigureSet, in_geography
 
-SOURCE = "tia_grants_2024"
+SOURCE = "tia_grants"
 
 # The tables this section reads: a change in them re-executes its pages.
-TABLES = ["tia_grants_2024"]
+TABLES = ["tia_grants"]
 
 
 def grants_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:

@@ -23,7 +23,7 @@ venv: $(STAMP) ## Create the virtual environment and install the pinned requirem
 build: validate ## Validate the data and compute the national figures with the reconciliation
 	$(BIN)/lansbok figures --lan SE --format table
 
-book: validate ## Run every notebook (cached) and build the book into _build/html
+book: $(STAMP) ## Validate the data, run every notebook (cached) and build the book into _build/html
 	$(BIN)/lansbok book
 
 bench: $(STAMP) ## Benchmark naive vs lansbok builds side by side (about 15 minutes)
@@ -38,7 +38,7 @@ figures: $(STAMP) ## Key figures for one geography: make figures LAN=12
 sample: $(STAMP) ## Regenerate the sample tables (deterministic)
 	$(BIN)/lansbok sample
 
-notebooks: validate ## Execute every section notebook for Riket and the 21 counties (cached)
+notebooks: $(STAMP) ## Validate the data and execute every section notebook for Riket and the 21 counties (cached)
 	$(BIN)/lansbok run --all
 
 test: $(STAMP) ## Run lint and the test suite

@@ -123,9 +123,9 @@ def naive(root: Path, data_dir: Path, data) -> tuple[dict, dict]:
     def execute() -> int:
         jobs = jobs_of(data)
         for geo, page in jobs:
-            target = output_path(out, geo, page)
+            target = output_path(out, geo, page, data.year)
             target.parent.mkdir(parents=True, exist_ok=True)
-            params = parameters(geo, data_dir)
+            params = parameters(geo, data_dir, data.year)
             command = [
                 str(BIN / "papermill"),
                 "--no-progress-bar",
@@ -165,7 +165,7 @@ def change_one_county(data_dir: Path) -> None:
 
 
 def site_figures(html_dir: Path) -> dict:
-    pages = [p for p in html_dir.glob("generated/*/*.html")]
+    pages = [p for p in html_dir.glob("generated/*/*/*.html")]
     largest = max(pages, key=lambda p: p.stat().st_size)
     size = sum(p.stat().st_size for p in html_dir.rglob("*") if p.is_file())
     text = largest.read_text()
@@ -267,7 +267,7 @@ def main() -> None:
 
     site = site_figures(html_dir)
     site["seconds_until_charts_drawn"] = time_to_charts(
-        html_dir, f"generated/{COUNTY}/reception.html"
+        html_dir, f"generated/{data.year}/{COUNTY}/reception.html"
     )
     a_total = rows["a_execute"]["seconds"] + rows["a_build"]["seconds"]
     b = rows["b_cold"]["seconds"]

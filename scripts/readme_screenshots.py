@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
 SHOTS = {  # file in docs/ -> (page, width, height)
     "screenshot-landing.png": ("chapters/index.html", 1280, 1100),
-    "screenshot-overview.png": ("generated/12/overview.html", 1280, 1100),
+    "screenshot-overview.png": ("generated/2024/12/overview.html", 1280, 1100),
     "screenshot-landing-phone.png": ("chapters/index.html", 390, 844),
 }
 

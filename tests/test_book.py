@@ -56,11 +56,11 @@ def test_toc_has_every_county_and_section(site):
     files |= {
         s["file"] for part in toc["parts"] for c in part["chapters"] for s in c.get("sections", [])
     }
-    assert "generated/SE/index" in files
+    assert "generated/2024/SE/index" in files
     for code in ["SE", *CODES]:
         for section in SECTIONS:
-            assert f"generated/{code}/{section}" in files
-    assert {"generated/SE/avstamning", "generated/SE/comparisons", "chapters/ordlista"} <= files
+            assert f"generated/2024/{code}/{section}" in files
+    assert {"generated/avstamning", "generated/2024/SE/comparisons", "chapters/ordlista"} <= files
     # The counties last, each opened by its overview with its sections nested.
     assert [p["caption"] for p in toc["parts"]] == [
         "Riket 2024",
@@ -69,10 +69,10 @@ def test_toc_has_every_county_and_section(site):
         "Länen",
     ]
     counties = toc["parts"][-1]["chapters"]
-    assert [c["file"] for c in counties] == [f"generated/{code}/overview" for code in CODES]
+    assert [c["file"] for c in counties] == [f"generated/2024/{code}/overview" for code in CODES]
     for code, chapter in zip(CODES, counties, strict=True):
         assert [s["file"] for s in chapter["sections"]] == [
-            f"generated/{code}/{s}" for s in SECTIONS
+            f"generated/2024/{code}/{s}" for s in SECTIONS
         ]
 
 
@@ -88,7 +88,9 @@ def glued(path):
 def test_every_page_executed_cleanly(site):
     pages = [(code, section) for code in ["SE", *CODES] for section in SECTIONS]
     for code, section in [*pages, ("SE", "comparisons")]:
-        notebook = json.loads((PROJECT_ROOT / "generated" / code / f"{section}.ipynb").read_text())
+        notebook = json.loads(
+            (PROJECT_ROOT / "generated" / "2024" / code / f"{section}.ipynb").read_text()
+        )
         outputs = [o for c in notebook["cells"] for o in c.get("outputs", [])]
         assert not [o for o in outputs if o["output_type"] == "error"], (code, section)
         # Nothing printed: a warning on stderr would be shown on the page.
@@ -99,7 +101,7 @@ def test_every_page_executed_cleanly(site):
 def test_riket_glue_equals_the_summary(site):
     figures = {}
     for section in SECTIONS:
-        figures.update(glued(PROJECT_ROOT / "generated" / "SE" / f"{section}.ipynb"))
+        figures.update(glued(PROJECT_ROOT / "generated" / "2024" / "SE" / f"{section}.ipynb"))
     assert figures["newly_arrived_received_by_municipalities"]["value"] == 32866
     assert round(figures["newly_arrived_share_women"]["value"]) == 58
     assert round(figures["newly_arrived_share_ukrainian"]["value"]) == 83
@@ -117,18 +119,20 @@ def test_riket_glue_equals_the_summary(site):
 
 
 def section_pages():
-    return [f"generated/{code}/{s}.html" for code in ["SE", *CHECKED_COUNTIES] for s in SECTIONS]
+    return [
+        f"generated/2024/{code}/{s}.html" for code in ["SE", *CHECKED_COUNTIES] for s in SECTIONS
+    ]
 
 
 def test_every_chart_draws_with_no_error_and_no_foreign_request(site, browser):
-    pages = [*section_pages(), "generated/SE/comparisons.html"]
+    pages = [*section_pages(), "generated/2024/SE/comparisons.html"]
     for path in pages:
         page, visit = open_page(browser, site + path)
         page.wait_for_load_state("networkidle")
         page.wait_for_function(CHARTS_DRAWN_IF_ANY, timeout=30_000)
         # A county's section may show only small tables (one or two categories); Riket's
         # sections all have charts.
-        if path.startswith("generated/SE/"):
+        if path.startswith("generated/2024/SE/"):
             assert page.locator(".lansbok-chart").count() >= 1, path
         assert visit.errors == [], (path, visit.errors)
         assert visit.blocked == [], (path, visit.blocked)
@@ -139,11 +143,11 @@ def test_every_chart_draws_with_no_error_and_no_foreign_request(site, browser):
     "path",
     [
         "chapters/index.html",
-        "generated/SE/reception.html",
-        "generated/12/minors.html",
-        "generated/09/so.html",
-        "generated/SE/comparisons.html",
-        "generated/SE/avstamning.html",
+        "generated/2024/SE/reception.html",
+        "generated/2024/12/minors.html",
+        "generated/2024/09/so.html",
+        "generated/2024/SE/comparisons.html",
+        "generated/avstamning.html",
         "chapters/data.html",
         "chapters/ordlista.html",
     ],
@@ -164,7 +168,7 @@ def test_other_pages_make_no_foreign_request(site, browser):
         "chapters/metod.html",
         "chapters/kor-for-ditt-lan.html",
         "chapters/ordlista.html",
-        "generated/SE/avstamning.html",
+        "generated/avstamning.html",
         "search.html?q=TIA",
     ]:
         page, visit = open_page(browser, site + path)
@@ -185,10 +189,10 @@ PHONE = {"width": 390, "height": 844}
         "chapters/metod.html",
         "chapters/ordlista.html",
         "chapters/kor-for-ditt-lan.html",
-        "generated/SE/avstamning.html",
-        "generated/SE/comparisons.html",
-        "generated/12/overview.html",
-        *[f"generated/{code}/{s}.html" for code in ["SE", "09", "12"] for s in SECTIONS],
+        "generated/avstamning.html",
+        "generated/2024/SE/comparisons.html",
+        "generated/2024/12/overview.html",
+        *[f"generated/2024/{code}/{s}.html" for code in ["SE", "09", "12"] for s in SECTIONS],
     ],
 )
 def test_no_page_is_wider_than_a_phone(site, browser, path):
@@ -205,7 +209,7 @@ def test_comparisons_mark_the_county_named_in_the_address(site, browser):
     highlight = "#d62728"
     marked = f'.lansbok-chart path[fill="{highlight}"], .lansbok-chart path[stroke="{highlight}"]'
     labels = "els => els.map(e => e.getAttribute('aria-label') || '')"
-    page, visit = open_page(browser, site + "generated/SE/comparisons.html?lan=12")
+    page, visit = open_page(browser, site + "generated/2024/SE/comparisons.html?lan=12")
     page.wait_for_function(ALL_CHARTS_DRAWN, timeout=30_000)
     assert page.locator("select:has(option[value='12'])").input_value() == "12"
     highlighted = page.locator(marked).evaluate_all(labels)
@@ -213,7 +217,7 @@ def test_comparisons_mark_the_county_named_in_the_address(site, browser):
     assert all("Skåne län" in text for text in highlighted), highlighted
     assert visit.errors == []
     page.close()
-    page, _visit = open_page(browser, site + "generated/SE/comparisons.html")
+    page, _visit = open_page(browser, site + "generated/2024/SE/comparisons.html")
     page.wait_for_function(ALL_CHARTS_DRAWN, timeout=30_000)
     assert page.locator(marked).count() == 0
     page.close()
@@ -235,9 +239,9 @@ def search(browser, site, query):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("ensamkommande", "generated/SE/minors.html"),
-        ("samhällsorientering", "generated/SE/so.html"),
-        ("Gotland", "generated/09/"),
+        ("ensamkommande", "generated/2024/SE/minors.html"),
+        ("samhällsorientering", "generated/2024/SE/so.html"),
+        ("Gotland", "generated/2024/09/"),
     ],
 )
 def test_search(site, browser, query, expected):
@@ -266,7 +270,7 @@ def test_county_pages_name_their_county(site, browser):
 def test_every_county_overview_shows_its_county_riket_and_a_rank(site, browser):
     for code in CODES:
         name = resolve(code, COUNTIES).name
-        page, visit = open_page(browser, f"{site}generated/{code}/overview.html")
+        page, visit = open_page(browser, f"{site}generated/2024/{code}/overview.html")
         page.wait_for_function(ALL_CHARTS_DRAWN, timeout=30_000)
         assert page.locator("h1").first.inner_text().startswith(f"{name} 2024 i korthet")
         table = page.locator(".lansbok-table table").first
@@ -278,16 +282,16 @@ def test_every_county_overview_shows_its_county_riket_and_a_rank(site, browser):
         assert page.locator(".lansbok-chart").count() == 2  # the map and the länstal
         assert visit.errors == [] and visit.blocked == [], code
         page.close()
-    gotland = (PROJECT_ROOT / "_build/html/generated/09/overview.html").read_text()
+    gotland = (PROJECT_ROOT / "_build/html/generated/2024/09/overview.html").read_text()
     assert "Gotlands län består av en enda kommun, Region Gotland." in gotland
 
 
 def test_the_overview_links_to_the_sections_and_the_comparisons(site, browser):
-    page, _visit = open_page(browser, site + "generated/12/overview.html")
+    page, _visit = open_page(browser, site + "generated/2024/12/overview.html")
     links = page.eval_on_selector_all("article a", "as => as.map(a => a.href)")
     for section in SECTIONS:
-        assert f"{site}generated/12/{section}.html" in links
-    comparison = f"{site}generated/SE/comparisons.html?lan=12"
+        assert f"{site}generated/2024/12/{section}.html" in links
+    comparison = f"{site}generated/2024/SE/comparisons.html?lan=12"
     assert comparison in links
     with urlopen(comparison) as response:  # the target is in the built site
         assert response.status == 200
@@ -303,7 +307,7 @@ def test_previous_and_next_stay_within_a_county(site):
     for code in CODES:
         pages = ["overview", *SECTIONS]
         for number, name in enumerate(pages):
-            links = dict(prev_next(f"generated/{code}/{name}.html"))
+            links = dict(prev_next(f"generated/2024/{code}/{name}.html"))
             # Within the county's folder only: no link that leaves it.
             assert all("/" not in href for href in links.values()), (code, name, links)
             expected_prev = f"{pages[number - 1]}.html" if number else None
@@ -311,7 +315,7 @@ def test_previous_and_next_stay_within_a_county(site):
             assert links.get("left-prev") == expected_prev, (code, name, links)
             assert links.get("right-next") == expected_next, (code, name, links)
     # Outside the counties the theme's links are kept.
-    assert dict(prev_next("generated/SE/reception.html")).keys() == {"left-prev", "right-next"}
+    assert dict(prev_next("generated/2024/SE/reception.html")).keys() == {"left-prev", "right-next"}
 
 
 def test_status_table_links_resolve(site, browser):
@@ -379,7 +383,7 @@ def test_each_figure_of_the_summary_is_on_its_riket_page(site):
     indicators = load(DEFAULT_DATA_DIR).table("published_figures")
     missing = []
     for row in indicators.itertuples():
-        text = page_text(f"generated/SE/{SECTION_PAGE[row.section]}.html")
+        text = page_text(f"generated/2024/SE/{SECTION_PAGE[row.section]}.html")
         if expected_text(row) not in text:
             missing.append((row.indicator_id, expected_text(row)))
     assert missing == []
@@ -413,7 +417,7 @@ def test_the_landing_page_shows_the_key_figures_linked_to_their_sections(site, b
 
 
 def test_downloads(site):
-    html = (PROJECT_ROOT / "_build/html/generated/12/reception.html").read_text()
+    html = (PROJECT_ROOT / "_build/html/generated/2024/12/reception.html").read_text()
     assert ".csv" in html and "download" in html
     data_page = (PROJECT_ROOT / "_build/html/chapters/data.html").read_text()
     assert "lansbok-data.zip" in data_page
@@ -492,7 +496,7 @@ def test_no_small_count_of_minors_is_published_on_the_site(site, dataset):
     html_root = PROJECT_ROOT / "_build" / "html"
     checked = 0
     for code in ["SE", *CODES]:
-        page = (html_root / "generated" / code / "minors.html").read_text(encoding="utf-8")
+        page = (html_root / "generated" / "2024" / code / "minors.html").read_text(encoding="utf-8")
         parser = TableCells()
         parser.feed(page)
         rows = [row for row in parser.rows if len(row) in {4, 5} and row[0] != "Kommun"]
@@ -526,7 +530,7 @@ def test_a_long_table_sorts_and_filters_in_the_browser(site, browser):
     """Riket's 290 municipalities: a filter box narrows the table to the municipality typed,
     a heading sorts by its numbers, and all under the Content-Security-Policy (a violation is a
     console error)."""
-    page, visit = open_page(browser, site + "generated/SE/reception.html")
+    page, visit = open_page(browser, site + "generated/2024/SE/reception.html")
     table = page.locator("table.lansbok-sortable").first
     page.wait_for_selector(".dt-container .dt-search input")
     info = page.locator(".dt-info").first

@@ -2,6 +2,7 @@
 each county with it, and the runner's registration of the page."""
 
 import csv
+import json
 
 import pytest
 import yaml
@@ -147,15 +148,16 @@ def test_names_from_data_are_escaped(data_copy):
     assert "<img" not in html and "&lt;img" in html
 
 
-def fake_pages(out, codes, overview_for=()):
+def fake_pages(out, codes, overview_for=(), year=2024):
+    edition = out / str(year)
     for code in codes:
-        (out / code).mkdir(parents=True)
+        (edition / code).mkdir(parents=True)
         for section in SECTIONS:
-            (out / code / f"{section}.ipynb").write_text("{}")
+            (edition / code / f"{section}.ipynb").write_text("{}")
         if code in overview_for:
-            (out / code / "overview.ipynb").write_text("{}")
-    (out / "SE" / "avstamning.md").write_text("# Avstämning\n")
-    (out / "SE" / "comparisons.ipynb").write_text("{}")
+            (edition / code / "overview.ipynb").write_text("{}")
+    (out / "avstamning.md").write_text("# Avstämning\n")
+    (edition / "SE" / "comparisons.ipynb").write_text("{}")
 
 
 def test_toc_opens_each_county_with_its_overview_and_lists_the_counties_last(dataset, tmp_path):
@@ -165,7 +167,7 @@ def test_toc_opens_each_county_with_its_overview_and_lists_the_counties_last(dat
     parts = {part["caption"]: part["chapters"] for part in toc["parts"]}
     assert list(parts) == ["Riket 2024", "Jämförelser", "Om data och metod", "Länen"]
     assert [c["file"] for c in parts["Länen"]] == [
-        f"generated/{code}/overview" for code in ("01", "09", "12")
+        f"generated/2024/{code}/overview" for code in ("01", "09", "12")
     ]
     # The side bar names the county (the page's title is longer).
     assert [c["title"] for c in parts["Länen"]] == ["Stockholms län", "Gotlands län", "Skåne län"]
@@ -173,10 +175,10 @@ def test_toc_opens_each_county_with_its_overview_and_lists_the_counties_last(dat
         folder = chapter["file"].rsplit("/", 1)[0]
         assert [s["file"] for s in chapter["sections"]] == [f"{folder}/{s}" for s in SECTIONS]
     riket = parts["Riket 2024"][0]
-    assert riket["file"] == "generated/SE/index"
-    assert "generated/SE/avstamning" in [s["file"] for s in riket["sections"]]
-    assert "avstamning" in (out / "SE" / "index.md").read_text()
-    assert not (out / "12" / "index.md").exists()
+    assert riket["file"] == "generated/2024/SE/index"
+    assert "generated/avstamning" in [s["file"] for s in riket["sections"]]
+    assert "avstamning" in (out / "2024" / "SE" / "index.md").read_text()
+    assert not (out / "2024" / "12" / "index.md").exists()
 
 
 def test_a_county_without_its_overview_gets_a_page_of_links(dataset, tmp_path):
@@ -184,8 +186,28 @@ def test_a_county_without_its_overview_gets_a_page_of_links(dataset, tmp_path):
     fake_pages(out, ["SE", "12"])
     toc = yaml.safe_load(write_toc(dataset, out).read_text())
     county = toc["parts"][-1]["chapters"][0]
-    assert county["file"] == "generated/12/index"
-    assert "{doc}`/generated/12/tia`" in (out / "12" / "index.md").read_text()
+    assert county["file"] == "generated/2024/12/index"
+    assert "{doc}`/generated/2024/12/tia`" in (out / "2024" / "12" / "index.md").read_text()
+
+
+def test_a_download_left_by_a_failed_page_is_no_page(dataset, tmp_path):
+    out = tmp_path / "generated"
+    fake_pages(out, ["SE", "12"])
+    (out / "2024" / "12" / "tia.ipynb").unlink()
+    (out / "2024" / "12" / "tia.csv").write_text("a;b\n")  # the download of a failed page
+    toc = yaml.safe_load(write_toc(dataset, out).read_text())
+    county = toc["parts"][-1]["chapters"][0]
+    assert "generated/2024/12/tia" not in [s["file"] for s in county["sections"]]
+
+
+def test_the_table_of_contents_shows_one_edition(dataset, tmp_path):
+    out = tmp_path / "generated"
+    fake_pages(out, ["SE", "12"])
+    (out / "2025" / "12").mkdir(parents=True)  # another edition's page beside it
+    (out / "2025" / "12" / "tia.ipynb").write_text("{}")
+    text = write_toc(dataset, out).read_text()
+    assert "generated/2024/12/tia" in text and "2025" not in text
+    assert json.loads((out / "edition.json").read_text()) == {"year": 2024}
 
 
 def test_the_overview_is_a_county_page_keyed_on_every_county(data_copy, tmp_path):

@@ -36,7 +36,7 @@ def test_second_run_executes_nothing(tmp_path):
     assert first.ok and labels(first.executed) == [("12", "tia")]
     second = run([SKANE], ["tia"], out_dir=out, progress=False)
     assert second.executed == [] and labels(second.reused) == [("12", "tia")]
-    page = nbformat.read(out / "12" / "tia.ipynb", as_version=4)
+    page = nbformat.read(out / "2024" / "12" / "tia.ipynb", as_version=4)
     assert page.cells[0].source.startswith("# Tidiga insatser för asylsökande (TIA) – Skåne län")
     hidden = [
         c
@@ -96,7 +96,9 @@ def test_a_failing_notebook_is_reported_and_the_others_run(tmp_path):
     assert "FAILED Skåne län (12) / so" in result.output
     assert "ValueError: trasig data i Skåne" in result.output
     assert "executed 1, reused 0, failed 1" in result.output
-    assert (out / "14" / "so.ipynb").exists() and not (out / "12" / "so.ipynb").exists()
+    assert (out / "2024" / "14" / "so.ipynb").exists() and not (
+        out / "2024" / "12" / "so.ipynb"
+    ).exists()
 
 
 def test_unknown_county_writes_nothing(tmp_path):

@@ -114,7 +114,9 @@ def test_load_with_check_raises(data_copy):
 
 
 def test_a_missing_national_total_is_reported(data_copy):
-    edit_csv(data_copy / "published_figures.csv", "\n2024,uam_resettled,", "\n2024,uam_resettled_x,")
+    edit_csv(
+        data_copy / "published_figures.csv", "\n2024,uam_resettled,", "\n2024,uam_resettled_x,"
+    )
     problem = only_problem(data_copy)
     assert problem.file.endswith("minors_resettled.csv")
     assert "no national total uam_resettled" in problem.message

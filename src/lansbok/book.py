@@ -34,7 +34,7 @@ from lansbok.data import (
     load,
 )
 from lansbok.figures import OFFICIAL, combined_status
-from lansbok.geography import RIKET, Geography
+from lansbok.geography import Geography
 from lansbok.landing import in_brief
 from lansbok.privacy import TOTAL, policy, protect
 from lansbok.report import Page, sv_number
@@ -86,7 +86,7 @@ def page_status(data: Dataset, out_dir: Path) -> str:
     for geo in all_geographies(data):
         cells = []
         for name, module in sections.SECTIONS.items():
-            page = output_path(out_dir, geo, name)
+            page = output_path(out_dir, geo, name, data.year)
             if page.exists():
                 status = section_status(data, geo, module)
                 doc = page.relative_to(out_dir.parent).with_suffix("").as_posix()
@@ -103,11 +103,11 @@ def reconciliation_page(data: Dataset) -> str:
     lines = [
         "# Avstämning mot sammanfattningen",
         "",
-        "Varje siffra i länsstyrelsernas sammanfattning för 2024 jämförs här med värdet som boken "
-        "räknar fram ur sina tabeller. En procentsats stämmer om den avrundas till det tryckta "
-        "värdet; en gräns stämmer om värdet ligger på rätt sida om den. En uppgift som boken "
-        "räknar fram ur en annan officiell källa än sammanfattningens kan skilja sig från den "
-        "tryckta; då anges varför.",
+        f"Varje siffra i länsstyrelsernas sammanfattning för {data.year} jämförs här med värdet "
+        "som boken räknar fram ur sina tabeller. En procentsats stämmer om den avrundas till det "
+        "tryckta värdet; en gräns stämmer om värdet ligger på rätt sida om den. En uppgift som "
+        "boken räknar fram ur en annan officiell källa än sammanfattningens kan skilja sig från "
+        "den tryckta; då anges varför.",
         "",
         "**Så läser du kolumnen Stämmer.** En siffra som boken räknar fram ur officiell statistik "
         "prövas på riktigt. En siffra som räknas fram ur **exempeldata** stämmer däremot per "
@@ -271,7 +271,7 @@ def _add(archive: zipfile.ZipFile, name: str, text: str) -> None:
 
 
 def write_generated(data: Dataset, out_dir: Path, root: Path) -> None:
-    atomic_write(out_dir / RIKET.code / f"{RECONCILIATION}.md", reconciliation_page(data))
+    atomic_write(out_dir / f"{RECONCILIATION}.md", reconciliation_page(data))
     atomic_write(out_dir / "status.md", page_status(data, out_dir))
     atomic_write(out_dir / "korthet.md", in_brief(data))
     atomic_write(out_dir / "katalog.md", catalogue(data))
@@ -357,10 +357,12 @@ def build(
     jobs: int | None = None,
     force: bool = False,
     progress: bool = True,
+    year: int | None = None,
 ) -> BuildResult:
-    """Validate, execute every page (cached), write the generated pages and build the book.
+    """Validate, execute every page of the edition `year` (default: the latest year with
+    published figures; cached), write the generated pages and build the book.
     `geographies` (default: Riket and every county) narrows the book, for tests."""
-    data = load(data_dir, check=True)
+    data = load(data_dir, check=True).edition(year)
     out_dir = root / OUTPUT_DIR.name
     started = time.perf_counter()
     report = run(

@@ -144,6 +144,10 @@ def _interrupted(stop) -> None:
 
 
 Jobs = Annotated[int | None, typer.Option("--jobs", min=1, help="Parallel kernels.")]
+Year = Annotated[
+    int | None,
+    typer.Option("--year", help="The edition (default: the latest year with published figures)."),
+]
 
 
 @app.command("run")
@@ -157,6 +161,7 @@ def run_notebooks(
     section: Annotated[
         list[str] | None, typer.Option("--section", help="Only this section.")
     ] = None,
+    year: Year = None,
     jobs: Jobs = None,
     force: Annotated[bool, typer.Option("--force", help="Execute even if up to date.")] = False,
     timeout: Annotated[int, typer.Option("--timeout", min=1, help="Seconds per cell.")] = 600,
@@ -182,7 +187,7 @@ def run_notebooks(
     try:
         with interruptible():
             try:
-                dataset = data_module.load(data_dir)
+                dataset = data_module.load(data_dir).edition(year)
                 counties_table = dataset.table("counties")
                 if all_geographies:
                     geos = runner.all_geographies(dataset)
@@ -201,6 +206,7 @@ def run_notebooks(
                     jobs=jobs,
                     force=force,
                     timeout=timeout,
+                    year=dataset.year,
                 )
                 if out_dir is None:  # the book's own folder: its table of contents too
                     from lansbok.toc import write_toc
@@ -220,12 +226,12 @@ def run_notebooks(
             if not report.ok:
                 raise typer.Exit(1)
             if html_dir:
-                _write_html(geos, section or list(runner.PAGES), out, html_dir)
+                _write_html(geos, section or list(runner.PAGES), out, html_dir, dataset.year)
     except Interrupted as stop:
         _interrupted(stop)
 
 
-def _write_html(geos, section_names: list[str], out: Path, html_dir: Path) -> None:
+def _write_html(geos, section_names: list[str], out: Path, html_dir: Path, year: int) -> None:
     from lansbok import run as runner
     from lansbok.export import write_site
 
@@ -234,13 +240,14 @@ def _write_html(geos, section_names: list[str], out: Path, html_dir: Path) -> No
         names = runner.pages_for(geo, section_names)
         if not names:  # only pages made for another kind of geography were asked for
             continue
-        pages = [runner.output_path(out, geo, s) for s in names]
+        pages = [runner.output_path(out, geo, s, year) for s in names]
         write_site(pages, target, geo)
         typer.echo(f"wrote {len(pages)} pages for {geo.name} to {target / 'index.html'}")
 
 
 @app.command()
 def book(
+    year: Year = None,
     jobs: Jobs = None,
     force: Annotated[bool, typer.Option("--force", help="Execute every page again.")] = False,
     data_dir: DataDir = DEFAULT_DATA_DIR,
@@ -258,7 +265,7 @@ def book(
             if lan:  # a smaller book, for tests
                 counties_table = data_module.load(data_dir).table("counties")
                 options["geographies"] = [resolve(value, counties_table) for value in lan]
-            result = build(data_dir=data_dir, jobs=jobs, force=force, **options)
+            result = build(data_dir=data_dir, jobs=jobs, force=force, year=year, **options)
     except DataError as error:
         _fail(error)
     except (RunError, UnknownGeography) as error:

@@ -31,7 +31,8 @@ def asylum_chart(data: Dataset) -> str:
 
 
 def in_brief(data: Dataset) -> str:
-    """MyST Markdown: the opening text, a grid of key-figure cards and the closing text."""
+    """MyST Markdown: the landing page of the edition: its title, the opening text, a grid of
+    key-figure cards, the closing text and how to read the book."""
     page = Page(data, RIKET)
     figures = sections.key_figures(data, RIKET)
     page.describe(figures, figures)
@@ -41,7 +42,7 @@ def in_brief(data: Dataset) -> str:
     for card in text["nyckeltal"]:
         cards += [
             ":::{grid-item-card}",
-            f":link: /generated/{RIKET.code}/{card['section']}",
+            f":link: /generated/{data.year}/{RIKET.code}/{card['section']}",
             ":link-type: doc",
             ":class-card: lansbok-key-figure",
             "",
@@ -53,6 +54,10 @@ def in_brief(data: Dataset) -> str:
         ]
     return "\n".join(
         [
+            f"# Länsstyrelsernas integrationsarbete {data.year}",
+            "",
+            f"## {data.year} i korthet",
+            "",
             fill(text["inledning"]),
             "",
             "::::{grid} 1 2 2 2",
@@ -66,6 +71,10 @@ def in_brief(data: Dataset) -> str:
             asylum_chart(data),
             "",
             fill(text["avslutning"]),
+            "",
+            "## Så läser du boken",
+            "",
+            fill(text["lasanvisning"]),
             "",
         ]
     )

@@ -252,7 +252,7 @@ def paragraph(text: str) -> str:
 
 def comparison_link(geo: Geography) -> str:
     """HTML: a link to the comparisons page with this county picked. The page lies in
-    generated/<code>/, the comparisons page in generated/SE/."""
+    generated/<year>/<code>/, the comparisons page in generated/<year>/SE/."""
     href = f"../{RIKET.code}/comparisons.html?lan={quote(geo.code, safe='')}"
     return (
         f'<p class="lansbok-comparison-link"><a href="{html.escape(href, quote=True)}">'

@@ -1,10 +1,11 @@
 """Execute the section notebooks with papermill for Riket and the counties.
 
-Each (geography, section) page is executed in its own kernel, in parallel, and only when its
-cache key changed: the template, the parameters, the `lansbok` code, the rows of the section's
-tables that belong to the geography, and the national figures a county page compares with.
-The key, and a hash of every file the page wrote (its CSV download), are stored in the executed
-notebook, so that a deleted or edited download is noticed.
+Pages of an edition (a year of the summary) live in `<out>/<year>/<geography>/<section>.ipynb`, so
+that editions stand side by side. Each (geography, section) page is executed in its own kernel, in
+parallel, and only when its cache key changed: the template, the parameters, the `lansbok` code,
+the rows of the section's tables that belong to the geography, and the national figures a county
+page compares with. The key, and a hash of every file the page wrote (its CSV download), are stored
+in the executed notebook, so that a deleted or edited download is noticed.
 
 The command's process is the only writer of the output folder. A worker executes a page in a
 private temporary folder (the kernel's working directory, where the page writes its download)
@@ -62,13 +63,14 @@ class RunError(Exception):
 class Job:
     geo: Geography
     section: str
+    year: int
     template: Path
     output: Path
     key: str
 
     @property
     def label(self) -> str:
-        return f"{self.geo.name} ({self.geo.code}) / {self.section}"
+        return f"{self.geo.name} ({self.geo.code}) / {self.section} {self.year}"
 
 
 @dataclass
@@ -92,8 +94,13 @@ def pages_for(geo: Geography, section_names: list[str]) -> list[str]:
     return [s for s in section_names if s not in skip]
 
 
-def output_path(out_dir: Path, geo: Geography, section: str) -> Path:
-    return out_dir / geo.code / f"{section}.ipynb"
+def edition_dir(out_dir: Path, year: int) -> Path:
+    """The folder of an edition's pages."""
+    return out_dir / str(year)
+
+
+def output_path(out_dir: Path, geo: Geography, section: str, year: int) -> Path:
+    return edition_dir(out_dir, year) / geo.code / f"{section}.ipynb"
 
 
 def _hash_frame(frame: pd.DataFrame) -> bytes:
@@ -136,7 +143,8 @@ class KeyMaker:
     def key(self, template: Path, geo: Geography, section: str) -> str:
         digest = hashlib.sha256(self.shared.encode())
         digest.update(template.read_bytes())
-        digest.update(json.dumps(parameters(geo, self.data_dir), sort_keys=True).encode())
+        params = parameters(geo, self.data_dir, self.data.year)
+        digest.update(json.dumps(params, sort_keys=True).encode())
         across = getattr(PAGES[section], "ACROSS_COUNTIES", False)
         for name in PAGES[section].TABLES:
             frame = self.data.table(name)
@@ -152,8 +160,8 @@ class KeyMaker:
         return digest.hexdigest()
 
 
-def parameters(geo: Geography, data_dir: Path) -> dict:
-    return {"lan": geo.code, "year": 2024, "data_dir": str(Path(data_dir).resolve())}
+def parameters(geo: Geography, data_dir: Path, year: int) -> dict:
+    return {"lan": geo.code, "year": year, "data_dir": str(Path(data_dir).resolve())}
 
 
 def _sha256(data: bytes) -> str:
@@ -246,7 +254,8 @@ def plan(
         for section in pages_for(geo, section_names):
             template = templates_dir / f"{section}.ipynb"
             key = keys.key(template, geo, section)
-            jobs.append(Job(geo, section, template, output_path(out_dir, geo, section), key))
+            output = output_path(out_dir, geo, section, data.year)
+            jobs.append(Job(geo, section, data.year, template, output, key))
     return jobs
 
 
@@ -291,7 +300,7 @@ def execute(job: Job, data_dir: Path, timeout: int, scratch: str, retries: int =
                 notebook = papermill.execute_notebook(
                     str(job.template),
                     None,
-                    parameters=parameters(job.geo, data_dir),
+                    parameters=parameters(job.geo, data_dir, job.year),
                     kernel_name="python3",
                     progress_bar=False,
                     log_output=False,
@@ -322,11 +331,12 @@ def execute(job: Job, data_dir: Path, timeout: int, scratch: str, retries: int =
 
 
 def finish(notebook, job: Job, files: dict[str, bytes]) -> None:
-    """Give the page its geography in the title, hide parameter cells, record the cache key and
-    the hash of every file the page wrote."""
+    """Give the page its geography and year in the title, hide parameter cells, record the
+    cache key and the hash of every file the page wrote."""
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             cell.source = cell.source.replace("{geografi}", md_text(job.geo.name))
+            cell.source = cell.source.replace("{ar}", str(job.year))
         tags = cell.metadata.setdefault("tags", [])
         if ("parameters" in tags or "injected-parameters" in tags) and "remove-cell" not in tags:
             tags.append("remove-cell")
@@ -334,6 +344,7 @@ def finish(notebook, job: Job, files: dict[str, bytes]) -> None:
         "cache_key": job.key,
         "lan": job.geo.code,
         "section": job.section,
+        "year": job.year,
         "files": {name: _sha256(data) for name, data in files.items()},
     }
 
@@ -438,10 +449,12 @@ def run(
     timeout: int = 600,
     progress: bool = True,
     data: Dataset | None = None,
+    year: int | None = None,
 ) -> Report:
-    """Execute the pages that are not up to date into out_dir, and write nothing outside it.
-    Raises DataError on invalid data and RunError on a bad argument, template or folder, both
-    before anything is executed. `data`: the data of data_dir, already validated."""
+    """Execute the pages of the edition `year` (None: the latest, or data's own edition) that
+    are not up to date into out_dir, and write nothing outside it. Raises DataError on invalid
+    data or an unknown year, and RunError on a bad argument, template or folder, all before
+    anything is executed. `data`: the data of data_dir, already validated."""
     from tqdm import tqdm
 
     data_dir, out_dir, templates_dir = Path(data_dir), Path(out_dir), Path(templates_dir)
@@ -450,6 +463,8 @@ def run(
     if timeout < 1:
         raise RunError(f"--timeout must be 1 second or more, not {timeout}")
     data = data or load(data_dir, check=True)
+    if year is not None:
+        data = data.edition(year)
     # By default every page made for at least one of the geographies.
     section_names = section_names or [s for s in PAGES if any(pages_for(g, [s]) for g in geos)]
     report = Report()

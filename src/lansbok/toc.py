@@ -1,13 +1,16 @@
 """The book's table of contents (`_toc.yml`), the landing page of each geography, and the
 Sphinx extension that keeps previous/next within a county.
 
-The side bar lists Riket 2024, Jämförelser and Om data och metod first, then Länen: one chapter
-per county, opened by the county's overview, with its section pages nested (collapsed by the
-theme until the county is visited)."""
+The book shows one edition (a year of the summary, `data.year`). The side bar lists Riket <year>,
+Jämförelser and Om data och metod first, then Länen: one chapter per county, opened by the
+county's overview, with its section pages nested (collapsed by the theme until the county is
+visited). Other editions' pages may lie beside it in generated/; only the table of contents'
+pages are built (`only_build_toc_files`)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -24,10 +27,13 @@ STATIC_CHAPTERS = [
     "chapters/kor-for-ditt-lan",
     "chapters/ordlista",
 ]
-RECONCILIATION = "avstamning"  # Riket's page comparing computed and published figures
+# Riket's page comparing computed and published figures: generated/avstamning.md, written
+# for the book's edition.
+RECONCILIATION = "avstamning"
 OVERVIEW = "overview"  # a county's landing page (lansbok.overview)
-# A county's pages: generated/<two-digit code>/<page>.
-COUNTY_PAGE = re.compile(r"^generated/(\d{2})/[^/]+$")
+# A county's pages: generated/<year>/<two-digit code>/<page>.
+COUNTY_PAGE = re.compile(r"^generated/\d{4}/(\d{2})/[^/]+$")
+EDITION_FILE = "edition.json"  # generated/edition.json: the book's year, for its title
 
 
 def _doc(path: Path, root: Path) -> str:
@@ -35,19 +41,24 @@ def _doc(path: Path, root: Path) -> str:
 
 
 def write_toc(data: Dataset, out_dir: Path) -> Path:
-    """A table of contents over every page present under out_dir: Riket 2024, the counties in
-    SCB order, the comparisons, and the chapters on data and method."""
+    """A table of contents over every page of the edition `data.year` present under out_dir:
+    Riket, the counties in SCB order, the comparisons, and the chapters on data and method."""
     root = out_dir.parent
+    edition = out_dir / str(data.year)
+    riket_caption = f"Riket {data.year}"
     riket, lan = [], []
     for geo in [RIKET, *counties(data.table("counties"))]:
-        folder = out_dir / geo.code
-        names = [s for s in [*SECTIONS, RECONCILIATION] if any(folder.glob(f"{s}.*"))]
-        pages = [next(folder.glob(f"{name}.*")) for name in names]
+        folder = edition / geo.code
+        # Executed pages only: a download left by a failed page is no page.
+        pages = [folder / f"{s}.ipynb" for s in SECTIONS if (folder / f"{s}.ipynb").exists()]
+        reconciliation = out_dir / f"{RECONCILIATION}.md"
+        if geo.is_national and pages and reconciliation.exists():
+            pages.append(reconciliation)
         if not pages:
             continue
         landing = folder / f"{OVERVIEW}.ipynb"
         if geo.is_national or not landing.exists():  # no overview: a page of links
-            title = "Riket 2024" if geo.is_national else geo.name
+            title = riket_caption if geo.is_national else geo.name
             links = "\n".join(f"- {{doc}}`/{_doc(p, root)}`" for p in pages)
             landing = folder / "index.md"
             atomic_write(landing, f"# {md_text(title)}\n\n{links}\n")
@@ -57,8 +68,8 @@ def write_toc(data: Dataset, out_dir: Path) -> Path:
         chapter["sections"] = [{"file": _doc(p, root)} for p in pages]
         (riket if geo.is_national else lan).append(chapter)
     # The counties last: the other parts are then reached without passing 21 counties.
-    parts = [{"caption": "Riket 2024", "chapters": riket}]
-    comparisons = out_dir / RIKET.code / "comparisons.ipynb"
+    parts = [{"caption": riket_caption, "chapters": riket}]
+    comparisons = edition / RIKET.code / "comparisons.ipynb"
     if comparisons.exists():
         parts.append({"caption": "Jämförelser", "chapters": [{"file": _doc(comparisons, root)}]})
     parts.append(
@@ -72,12 +83,13 @@ def write_toc(data: Dataset, out_dir: Path) -> Path:
     }
     path = root / "_toc.yml"
     text = yaml.safe_dump(toc, allow_unicode=True, sort_keys=False)
+    atomic_write(out_dir / EDITION_FILE, json.dumps({"year": data.year}) + "\n")
     atomic_write(path, "# Written by `lansbok run` and `lansbok book`: do not edit.\n" + text)
     return path
 
 
 def county_of(docname: str | None) -> str | None:
-    """The county code of a county's page ('generated/12/tia' -> '12'), else None."""
+    """The county code of a county's page ('generated/2024/12/tia' -> '12'), else None."""
     match = COUNTY_PAGE.match(docname or "")
     return match.group(1) if match else None
 
@@ -111,7 +123,18 @@ def reread_on_new_toc(app, env, added, changed, removed) -> list[str]:
     return sorted(env.found_docs)
 
 
+def edition_title(app, config) -> None:
+    """config-inited: the book's title carries the year of its edition (generated/edition.json,
+    written with the table of contents)."""
+    try:
+        year = json.loads((Path(app.srcdir) / "generated" / EDITION_FILE).read_text())["year"]
+    except (OSError, ValueError, KeyError):
+        return
+    config.html_title = f"{config.html_title} {int(year)}"
+
+
 def setup(app):
+    app.connect("config-inited", edition_title)
     app.connect("env-get-outdated", reread_on_new_toc)
     app.connect("html-page-context", within_county)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

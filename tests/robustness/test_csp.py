@@ -104,7 +104,7 @@ def site(book):
     server.shutdown()
 
 
-PAGES = [f"generated/{code}/{s}.html" for code in ("SE", "12") for s in SECTIONS]
+PAGES = [f"generated/2024/{code}/{s}.html" for code in ("SE", "12") for s in SECTIONS]
 
 
 def test_every_page_carries_the_policy_before_any_script(book):
@@ -127,7 +127,7 @@ def test_every_page_carries_the_policy_before_any_script(book):
 
 
 def test_charts_draw_with_no_violation(site, browser):
-    for path in [*PAGES, "generated/SE/comparisons.html"]:
+    for path in [*PAGES, "generated/2024/SE/comparisons.html"]:
         page, visit = open_under_csp(browser, site + path)
         page.wait_for_function(ALL_CHARTS_DRAWN, timeout=30_000)
         assert page.locator(".lansbok-chart svg").count() >= 1, path
@@ -157,7 +157,7 @@ def test_search_finds_pages_with_no_violation(site, browser):
         timeout=30_000,
     ).json_value()
     links = page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")
-    assert any("generated/SE/minors.html" in link for link in links), links
+    assert any("generated/2024/SE/minors.html" in link for link in links), links
     # Sphinx's Swedish messages, which need translations.js to run under the policy.
     assert summary == f"Sökningen är klar. Antal sidor som matchar: {len(links)}."
     assert page.evaluate("document.activeElement.name") == "q"  # the field has the focus
@@ -166,7 +166,7 @@ def test_search_finds_pages_with_no_violation(site, browser):
 
 
 def test_comparison_pickers_redraw_the_chart(site, browser):
-    page, visit = open_under_csp(browser, site + "generated/SE/comparisons.html")
+    page, visit = open_under_csp(browser, site + "generated/2024/SE/comparisons.html")
     page.wait_for_function(ALL_CHARTS_DRAWN, timeout=30_000)
     chart = page.locator(".lansbok-chart svg").first
     before = chart.inner_html()
@@ -201,7 +201,7 @@ def test_the_font_awesome_rules_match_the_theme(site, browser):
 
 
 def test_tables_carry_no_inline_style(site, browser):
-    for path in ["generated/12/minors.html", "search.html?q=ensamkommande"]:
+    for path in ["generated/2024/12/minors.html", "search.html?q=ensamkommande"]:
         page, visit = open_under_csp(browser, site + path)
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(1000)  # search reads its result pages after the load

@@ -149,7 +149,8 @@ def hostile_site(tmp_path_factory):
     report = run([county], sections, data_dir=data_dir, out_dir=out, progress=False)
     assert report.ok, report.failures
     target = root / "html"
-    write_site([output_path(out, county, section) for section in sections], target)
+    pages = [output_path(out, county, section, load(data_dir).year) for section in sections]
+    write_site(pages, target)
     return target
 
 

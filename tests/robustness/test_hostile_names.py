@@ -129,12 +129,12 @@ def test_generated_pages_escape_names(data_copy, tmp_path):
     data = load(data_copy)
     out = tmp_path / "generated"
     for code in ("SE", "03", "12"):
-        (out / code).mkdir(parents=True)
-        (out / code / "reception.ipynb").write_text("{}")
+        (out / "2024" / code).mkdir(parents=True)
+        (out / "2024" / code / "reception.ipynb").write_text("{}")
     write_toc(data, out)
     for text in (
-        (out / "12" / "index.md").read_text(),
-        (out / "03" / "index.md").read_text(),
+        (out / "2024" / "12" / "index.md").read_text(),
+        (out / "2024" / "03" / "index.md").read_text(),
         page_status(data, out),
         catalogue(data),
         reconciliation_page(data),
@@ -179,12 +179,12 @@ def hostile_site(tmp_path_factory):
 
 PAGES = [
     "index.html",
-    "generated/12/overview.html",
-    "generated/12/reception.html",
-    "generated/12/minors.html",
-    "generated/12/tia.html",
-    "generated/SE/minors.html",
-    "generated/SE/comparisons.html",
+    "generated/2024/12/overview.html",
+    "generated/2024/12/reception.html",
+    "generated/2024/12/minors.html",
+    "generated/2024/12/tia.html",
+    "generated/2024/SE/minors.html",
+    "generated/2024/SE/comparisons.html",
     "chapters/data.html",
     "chapters/metod.html",
 ]
@@ -201,9 +201,9 @@ def test_hostile_names_run_no_script_in_the_book(hostile_site, browser, path):
     assert page.evaluate("window.__pwned") is None
     assert dialogs == []
     text = page.inner_text("body").replace("\u201d", '"')  # the book's typographic quotes
-    if path.startswith("generated/12/"):
+    if path.startswith("generated/2024/12/"):
         assert f"Skåne län {IMAGE}" in text
-    if path == "generated/12/minors.html":
+    if path == "generated/2024/12/minors.html":
         assert "Malmö<script>" in text  # drawn by the chart as text
         assert "<!--<script>" in text  # in the table
     page.close()

@@ -210,18 +210,20 @@ def test_a_read_only_file_system_is_refused(tmp_path):
 
 def test_the_output_folder_keeps_what_is_not_the_runners(tmp_path):
     out = tmp_path / "out"
-    (out / "12").mkdir(parents=True)
+    (out / "2024" / "12").mkdir(parents=True)
     theirs = {
         out / ".notes.tmp-1": "a",
-        out / "12" / ".tia.ipynb.tmp-123": "b",  # looked like a leftover to the old runner
-        out / "12" / ".so.tmp-4.ipynb": "c",
-        out / "12" / "keep.csv": "d",
+        out / "2024" / "12" / ".tia.ipynb.tmp-123": "b",  # looked like a leftover to the old runner
+        out / "2024" / "12" / ".so.tmp-4.ipynb": "c",
+        out / "2024" / "12" / "keep.csv": "d",
         out / "deep" / "x" / ".y.tmp-z": "e",
     }
     for path, text in theirs.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    leftover = out / "12" / ".tia.ipynb.k3j_9x2a"  # what an atomic write killed half-way leaves
+    leftover = (
+        out / "2024" / "12" / ".tia.ipynb.k3j_9x2a"
+    )  # what an atomic write killed half-way leaves
     leftover.write_text("{")
     before = sorted(p.name for p in tmp_path.iterdir())
     report = run([SKANE], ["tia"], out_dir=out, progress=False)
@@ -230,7 +232,7 @@ def test_the_output_folder_keeps_what_is_not_the_runners(tmp_path):
         assert path.read_text() == text
     assert not leftover.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing beside the folder
-    assert not (out / "_toc.yml").exists() and not (out / "12" / "index.md").exists()
+    assert not (out / "_toc.yml").exists() and not (out / "2024" / "12" / "index.md").exists()
 
 
 # --- the cache covers the download ---------------------------------------------------------
@@ -239,10 +241,12 @@ def test_the_output_folder_keeps_what_is_not_the_runners(tmp_path):
 def test_a_deleted_or_edited_download_is_rewritten(tmp_path):
     out = tmp_path / "out"
     assert run([SKANE], ["tia"], out_dir=out, progress=False).ok
-    download = out / "12" / "tia.csv"
+    download = out / "2024" / "12" / "tia.csv"
     original = download.read_bytes()
-    recorded = json.loads((out / "12" / "tia.ipynb").read_text())["metadata"]["lansbok"]["files"]
-    workbook = (out / "12" / "tia.xlsx").read_bytes()
+    recorded = json.loads((out / "2024" / "12" / "tia.ipynb").read_text())["metadata"]["lansbok"][
+        "files"
+    ]
+    workbook = (out / "2024" / "12" / "tia.xlsx").read_bytes()
     assert recorded == {
         "tia.csv": hashlib.sha256(original).hexdigest(),
         "tia.xlsx": hashlib.sha256(workbook).hexdigest(),
@@ -262,7 +266,7 @@ def test_a_deleted_or_edited_download_is_rewritten(tmp_path):
 def test_a_page_without_a_record_of_its_files_is_executed_again(tmp_path):
     out = tmp_path / "out"
     assert run([SKANE], ["tia"], out_dir=out, progress=False).ok
-    page = out / "12" / "tia.ipynb"
+    page = out / "2024" / "12" / "tia.ipynb"
     notebook = json.loads(page.read_text())
     del notebook["metadata"]["lansbok"]["files"]  # as a page of an older runner
     page.write_text(json.dumps(notebook))
@@ -292,7 +296,7 @@ def test_a_hanging_cell_times_out_and_its_kernel_ends(tmp_path, templates):
     assert len(report.failures) == 1
     assert "timed out" in report.failures[0][1].lower() or "Timeout" in report.failures[0][1]
     assert kernels_of_this_process() <= before
-    assert not (tmp_path / "out" / "12" / "so.ipynb").exists()
+    assert not (tmp_path / "out" / "2024" / "12" / "so.ipynb").exists()
 
 
 def test_a_worker_that_dies_is_reported_and_takes_its_kernel_with_it(tmp_path, templates):
@@ -313,7 +317,11 @@ def test_a_page_that_writes_extra_files_has_them_written_and_recorded(tmp_path, 
     )
     out = tmp_path / "out"
     assert run([SKANE], ["tia"], out_dir=out, templates_dir=templates, progress=False).ok
-    assert (out / "12" / "extra.txt").read_text() == "x"
-    assert not (out / "12" / ".hidden").exists()  # hidden files are the kernel's own, not pages'
-    files = json.loads((out / "12" / "tia.ipynb").read_text())["metadata"]["lansbok"]["files"]
+    assert (out / "2024" / "12" / "extra.txt").read_text() == "x"
+    assert not (
+        out / "2024" / "12" / ".hidden"
+    ).exists()  # hidden files are the kernel's own, not pages'
+    files = json.loads((out / "2024" / "12" / "tia.ipynb").read_text())["metadata"]["lansbok"][
+        "files"
+    ]
     assert sorted(files) == ["extra.txt", "tia.csv", "tia.xlsx"]

@@ -1,9 +1,12 @@
 """The sample generator: deterministic, exact sums, shares at the summary's rounding."""
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from lansbok import sample
+from lansbok import run, sample
 from lansbok.data import DEFAULT_DATA_DIR, load, read_descriptor
 from lansbok.figures import share
 from lansbok.sections import tia_sample
@@ -202,3 +205,16 @@ def test_another_edition_can_be_generated(data_copy):
     for name, frame in tables.items():
         if name != "minors_applications":
             assert set(frame["year"]) == {2025}, name
+
+
+def test_editing_a_recipe_re_executes_no_page(tmp_path, monkeypatch):
+    package = tmp_path / "lansbok"
+    shutil.copytree(Path(run.__file__).parent, package)
+    monkeypatch.setattr(run, "__file__", str(package / "run.py"))
+    before = run.code_fingerprint()
+    recipe = package / "sections" / "tia_sample.py"
+    recipe.write_text(recipe.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert run.code_fingerprint() == before
+    section = package / "sections" / "tia.py"
+    section.write_text(section.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert run.code_fingerprint() != before

@@ -1,11 +1,15 @@
 """The sample generator: deterministic, exact sums, shares at the summary's rounding."""
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from lansbok import sample
+from lansbok import run, sample
 from lansbok.data import DEFAULT_DATA_DIR, load, read_descriptor
 from lansbok.figures import share
+from lansbok.sections import tia_sample
 
 SAMPLE_TABLES = sample.generate(DEFAULT_DATA_DIR)
 
@@ -19,7 +23,9 @@ def test_every_sample_resource_is_marked_and_documented():
     resources = {r["name"]: r for r in read_descriptor()["resources"]}
     for name in SAMPLE_TABLES:
         assert resources[name]["status"] == "sample"
-        assert "seed" in resources[name]["method"]
+        assert "seed" in resources[name]["method"] and "slumpström" in resources[name]["method"]
+        for source in resources[name]["sources"]:  # the recipe that made it
+            assert (DEFAULT_DATA_DIR.parent / source["path"]).is_file(), source
     official = {n for n, r in resources.items() if r["status"] == "official"}
     assert official.isdisjoint(SAMPLE_TABLES)
     data = load(DEFAULT_DATA_DIR)
@@ -90,10 +96,10 @@ def test_temporary_protection():
     assert (t["extensions_granted"] <= t["extension_applications"]).all()
 
 
-def test_kommuntal_2024():
+def test_kommuntal():
     k = SAMPLE_TABLES["kommuntal"]
     assert len(k) == 290
-    assert k["kommuntal_ordinary"].sum() == 2800
+    assert k["kommuntal_ordinary"].sum() == 2800  # SFS 2023:572
     assert k["kommuntal_ordinary"].sum() + k["kommuntal_temporary_protection"].sum() == 18800
     no_tp = k["kommuntal_temporary_protection"] == 0
     assert no_tp.sum() == 4 and (no_tp & (k["kommuntal_ordinary"] == 0)).sum() == 3
@@ -111,7 +117,7 @@ def test_so_survey():
 
 def test_grants():
     tia = SAMPLE_TABLES["tia_grants"]
-    assert tia["grant_sek"].sum() == sample.TIA_FRAME_SEK
+    assert tia["grant_sek"].sum() == tia_sample.TIA_FRAME_SEK
     assert tia["county_code"].nunique() == 21 and (tia["grant_sek"] > 0).all()
     s37a = SAMPLE_TABLES["s37a_grants"]
     assert set(s37a["activity"]) == {"flyktingguide", "familjekontakt"}
@@ -125,3 +131,90 @@ def test_another_seed_gives_other_values_with_the_same_totals(seed):
     assert a["persons"].sum() == b["persons"].sum()
     per_muni = a.groupby("municipality_code")["persons"].sum()
     assert not np.array_equal(per_muni, b.groupby("municipality_code")["persons"].sum())
+
+
+def csv_texts(tables) -> dict[str, str]:
+    return {name: frame.to_csv(index=False) for name, frame in tables.items()}
+
+
+SHIPPED = csv_texts(SAMPLE_TABLES)
+
+
+def test_two_runs_give_the_same_bytes():
+    assert csv_texts(sample.generate(DEFAULT_DATA_DIR)) == SHIPPED
+
+
+def test_a_changed_constant_changes_only_its_own_table(monkeypatch):
+    monkeypatch.setattr(tia_sample, "TIA_PROJECTS", tia_sample.TIA_PROJECTS + 1)
+    changed = csv_texts(sample.generate(DEFAULT_DATA_DIR))
+    assert {name for name in SHIPPED if changed[name] != SHIPPED[name]} == {"tia_grants"}
+
+
+@pytest.mark.parametrize("table", sorted(SAMPLE_TABLES))
+def test_a_recipe_drawing_more_leaves_the_other_tables_identical(monkeypatch, table):
+    # A recipe that draws once more from its stream before making its table: the other tables
+    # stay byte-identical, except those that read this table's values (kommuntal's readers).
+    recipes = sample.recipes()
+    make = recipes[table].make
+
+    def drawing_more(draw, *needed):
+        draw.rng.random()
+        return make(draw, *needed)
+
+    recipes[table] = sample.Recipe(drawing_more, recipes[table].needs)
+    monkeypatch.setattr(sample, "recipes", lambda: recipes)
+    changed = csv_texts(sample.generate(DEFAULT_DATA_DIR))
+    readers = {name for name, recipe in recipes.items() if table in recipe.needs}
+    for name in SHIPPED.keys() - {table} - readers:
+        assert changed[name] == SHIPPED[name], name
+    if table != "minors_applications":  # the one recipe that draws nothing
+        assert changed[table] != SHIPPED[table]
+
+
+def test_a_stream_depends_on_the_seed_and_the_table_name_only():
+    draws = sample.stream(sample.SEED, "tia_grants").random(3)
+    assert np.array_equal(draws, sample.stream(sample.SEED, "tia_grants").random(3))
+    assert not np.array_equal(draws, sample.stream(sample.SEED, "s37a_grants").random(3))
+    assert not np.array_equal(draws, sample.stream(sample.SEED + 1, "tia_grants").random(3))
+
+
+def test_kommuntal_totals_come_from_the_statutory_totals(data_copy):
+    path = data_copy / "assignments_national.csv"
+    text = path.read_text(encoding="utf-8")
+    for old, new in (("\n2024,initial,,2800,", "\n2024,initial,,3000,"), (",18800,", ",19800,")):
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    k = sample.generate(data_copy)["kommuntal"]
+    assert k["kommuntal_ordinary"].sum() == 3000
+    assert k["kommuntal_temporary_protection"].sum() == 19800 - 3000
+
+
+def test_another_edition_can_be_generated(data_copy):
+    # A made-up edition 2025 with 2024's published figures: the tables carry its year, and its
+    # kommuntal add up to its own statutory totals (5 600, revised to 6 600).
+    path = data_copy / "published_figures.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    later = [f"2025{line[4:]}" for line in lines if line.startswith("2024,")]
+    path.write_text("\n".join([*lines, *later]) + "\n", encoding="utf-8")
+    tables = sample.generate(data_copy, year=2025)
+    k = tables["kommuntal"]
+    assert k["kommuntal_ordinary"].sum() == 5600
+    assert k["kommuntal_temporary_protection"].sum() == 6600 - 5600
+    assert set(tables["minors_applications"]["year"]) == {2024, 2025}
+    for name, frame in tables.items():
+        if name != "minors_applications":
+            assert set(frame["year"]) == {2025}, name
+
+
+def test_editing_a_recipe_re_executes_no_page(tmp_path, monkeypatch):
+    package = tmp_path / "lansbok"
+    shutil.copytree(Path(run.__file__).parent, package)
+    monkeypatch.setattr(run, "__file__", str(package / "run.py"))
+    before = run.code_fingerprint()
+    recipe = package / "sections" / "tia_sample.py"
+    recipe.write_text(recipe.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert run.code_fingerprint() == before
+    section = package / "sections" / "tia.py"
+    section.write_text(section.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert run.code_fingerprint() != before

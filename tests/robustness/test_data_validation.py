@@ -310,8 +310,8 @@ def test_descriptor_that_is_a_device(data_copy):
         ),
         (
             "reception.csv",
-            "0114,kvinna,0-17,Turkiet,",
-            "0114,kvinna,0-17,Tur\u200bkiet,",
+            "0114,kvinna,0-17,Afghanistan,",
+            "0114,kvinna,0-17,Afg\u200bhanistan,",
             2,
             "citizenship",
             "U+200B (ZERO WIDTH SPACE)",

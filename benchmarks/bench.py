@@ -42,7 +42,7 @@ import psutil
 from lansbok.book import build, sphinx_build, write_generated
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, load
 from lansbok.geography import resolve
-from lansbok.run import NATIONAL_ONLY, PAGES, all_geographies, output_path, parameters, run
+from lansbok.run import PAGES, all_geographies, output_path, pages_for, parameters, run
 
 HERE = Path(__file__).parent
 BIN = Path(sys.executable).parent
@@ -108,12 +108,7 @@ def book_source(root: Path) -> Path:
 
 
 def jobs_of(data) -> list[tuple]:
-    return [
-        (geo, page)
-        for geo in all_geographies(data)
-        for page in PAGES
-        if geo.is_national or page not in NATIONAL_ONLY
-    ]
+    return [(geo, page) for geo in all_geographies(data) for page in pages_for(geo, list(PAGES))]
 
 
 def naive(root: Path, data_dir: Path, data) -> tuple[dict, dict]:

@@ -68,10 +68,10 @@ class BuildResult:
     sphinx_seconds: float
 
 
-def section_status(data: Dataset, geo: Geography, module) -> str:
+def section_status(data: Dataset, geo: Geography, section: sections.Section) -> str:
     """A section page's status in words. Riket's figures that the summary states are official
     (the summary is official), even where the breakdown beneath them is sample data."""
-    figures = module.figures(data, geo)
+    figures = section.figures(data, geo)
     if combined_status(f.status for f in figures.values()) == OFFICIAL:
         return STATUS_SV[OFFICIAL]
     if geo.is_national and Page(data, geo).stated_in_summary(figures):
@@ -81,14 +81,15 @@ def section_status(data: Dataset, geo: Geography, module) -> str:
 
 def page_status(data: Dataset, out_dir: Path) -> str:
     """Markdown table: per geography and section, the status of its data, linked to the page."""
-    header = "| Geografi | " + " | ".join(sections.TITLES.values()) + " |"
-    rows = [header, "|" + " --- |" * (len(sections.TITLES) + 1)]
+    titles = [md_text(section.title) for section in sections.SECTIONS.values()]
+    header = "| Geografi | " + " | ".join(titles) + " |"
+    rows = [header, "|" + " --- |" * (len(titles) + 1)]
     for geo in all_geographies(data):
         cells = []
-        for name, module in sections.SECTIONS.items():
+        for name, section in sections.SECTIONS.items():
             page = output_path(out_dir, geo, name, data.year)
             if page.exists():
-                status = section_status(data, geo, module)
+                status = section_status(data, geo, section)
                 doc = page.relative_to(out_dir.parent).with_suffix("").as_posix()
                 cells.append(f"{{doc}}`{status} </{doc}>`")
             else:

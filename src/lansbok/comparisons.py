@@ -30,7 +30,6 @@ INDICATORS = {
     "s37a_participants": ("s37a", "Deltagare i verksamhet enligt 37 a § 2024"),
     "so_share_munis_komvux_responsible": ("so", "Andel kommuner där Komvux ansvarar för SO (%)"),
 }
-TABLES = sorted({table for section, _ in INDICATORS.values() for table in SECTIONS[section].TABLES})
 # A figure's unit as the comparison names it.
 UNITS_SV = {"persons": "antal", "children": "antal", "percent": "procent", "SEK": "kronor"}
 RATE_UNIT_SV = f"per {sv_number(PER)} invånare"

@@ -252,17 +252,18 @@ class UndeclaredTable(KeyError):
 class Dataset:
     """The tables of one data directory, loaded lazily, each with its resource metadata.
 
-    A dataset is seen as one edition (`year`, by default the latest year of the summary's
-    published figures) and, for a section, through `only(tables)`: a view that refuses any
-    other table, so that what a page reads is what its cache key covers. Views share the
-    loaded tables."""
+    `edition(year)` sees the data as one edition (a year of the summary): its tables end with
+    that year (rows of later years are not there), so that a page cannot show, nor its cache key
+    cover, what a later edition adds. `only(tables)` is a view that refuses any other table, so
+    that what a page reads is what its cache key covers. Views share the loaded tables."""
 
     data_dir: Path
     descriptor: dict[str, Any]
-    _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
-    # What is computed from the tables and used more than once (lansbok.privacy.protect).
+    _tables: dict[Any, pd.DataFrame] = field(default_factory=dict, repr=False)
+    # What is computed from the tables and used more than once (lansbok.privacy.protect); one
+    # per edition.
     derived: dict[Any, Any] = field(default_factory=dict, repr=False)
-    chosen_year: int | None = None
+    chosen_year: int | None = None  # None: every year (the whole data package)
     readable: frozenset[str] | None = None  # None: every table
 
     @cached_property
@@ -275,6 +276,15 @@ class Dataset:
                 f"table {name!r} is not declared by this page's section "
                 f"(it reads {', '.join(sorted(self.readable))})"
             )
+        frame = self._raw(name)
+        if self.chosen_year is None or "year" not in frame.columns:
+            return frame
+        key = (name, self.chosen_year)
+        if key not in self._tables:
+            self._tables[key] = frame[frame["year"] <= self.chosen_year].reset_index(drop=True)
+        return self._tables[key]
+
+    def _raw(self, name: str) -> pd.DataFrame:
         if name not in self._tables:
             self._tables[name] = read_table(self.data_dir, self.resources[name])
         return self._tables[name]
@@ -282,24 +292,30 @@ class Dataset:
     @property
     def years(self) -> list[int]:
         """The editions: the years the summary's figures are published for."""
-        return sorted(int(y) for y in self._tables_unchecked("published_figures")["year"].unique())
+        return sorted(int(y) for y in self._raw("published_figures")["year"].unique())
 
     @property
     def year(self) -> int:
+        """The edition's year (the latest edition for the whole data package)."""
         return self.chosen_year if self.chosen_year is not None else self.years[-1]
 
-    def edition(self, year: int | None) -> Dataset:
-        """The same data seen as the edition of `year` (None: the latest). DataError for a year
-        with no published figures."""
-        if year is None:
-            return replace(self, chosen_year=None)
+    def edition(self, year: int | None = None) -> Dataset:
+        """The data as the edition of `year` (None: the latest). DataError for a year with no
+        published figures."""
+        year = self.years[-1] if year is None else year
         if year not in self.years:
             where = str(self.data_dir / self.resources["published_figures"]["path"])
             editions = ", ".join(map(str, self.years))
             raise DataError(
                 [Problem(where, f"no published figures for {year} (editions: {editions})")]
             )
-        return replace(self, chosen_year=year)
+        if year == self.chosen_year:
+            return self
+        return replace(self, chosen_year=year, derived={})
+
+    def whole(self) -> Dataset:
+        """Every year of every table (the data package as shipped)."""
+        return replace(self, chosen_year=None, readable=None, derived={})
 
     def published(self) -> pd.DataFrame:
         """The summary's published figures for the edition's year."""
@@ -307,11 +323,9 @@ class Dataset:
         return frame[frame["year"] == self.year]
 
     def only(self, tables) -> Dataset:
-        """A view that reads these tables and no other."""
-        return replace(self, readable=frozenset(tables))
-
-    def _tables_unchecked(self, name: str) -> pd.DataFrame:
-        return replace(self, readable=None).table(name)
+        """A view that reads these tables (of those this one reads) and no other."""
+        tables = frozenset(tables)
+        return replace(self, readable=tables if self.readable is None else self.readable & tables)
 
     def status(self, name: str) -> str:
         return self.resources[name]["status"]

@@ -26,7 +26,7 @@ from lansbok.csp import META
 from lansbok.data import PROJECT_ROOT, atomic_write
 from lansbok.geography import Geography
 from lansbok.safe import md_text
-from lansbok.sections import TITLES
+from lansbok.sections import PAGES
 
 GLUE = re.compile(r"\{glue:text\}`([^`]+)`")
 # MyST roles the book resolves and a standalone page shows as plain text or a plain link.
@@ -157,10 +157,7 @@ def write_site(notebooks: list[Path], target: Path, geo: Geography | None = None
     start = "Översikt" if OVERVIEW in files else "Innehåll"
     nav = " ".join(
         [f'<a href="index.html">{start}</a>']
-        + [
-            f'<a href="{files[p.stem]}">{html.escape(TITLES.get(p.stem, p.stem))}</a>'
-            for p in sections
-        ]
+        + [f'<a href="{files[p.stem]}">{html.escape(PAGES[p.stem].title)}</a>' for p in sections]
     )
     written, links = [], []
     for path in notebooks:

@@ -26,6 +26,11 @@ class Figure:
 
 
 def combined_status(statuses) -> str:
+    """Official if every status is; ValueError for none at all (nothing to vouch for: an empty
+    table is not official statistics)."""
+    statuses = list(statuses)
+    if not statuses:
+        raise ValueError("no status to combine: an empty table or figure has no status")
     return OFFICIAL if all(s == OFFICIAL for s in statuses) else SAMPLE
 
 

@@ -4,7 +4,7 @@ count people, and the county's rank among the 21 counties.
 
 The figures are the sections' own (`lansbok.sections`), so the overview shows exactly what the
 section pages show. A rank depends on every county's rows, so this page's cache key covers the
-whole of its tables (`ACROSS_COUNTIES`).
+whole of its tables (`across_counties` in its registration, lansbok.sections).
 """
 
 from __future__ import annotations
@@ -42,9 +42,6 @@ HEADLINES = {
 }
 # Headline figures that are sums of a section's figures (same unit): id -> the figures summed.
 SUMS = {"so_participants": ("so_participants_women", "so_participants_men")}
-# The tables the page reads: every section's (all counties' rows, for the ranks).
-TABLES = sorted({t for section, _ in HEADLINES.values() for t in SECTIONS[section].TABLES})
-ACROSS_COUNTIES = True
 # Shares of a county's municipalities: for a county of one municipality a yes or no, not ranked.
 MUNICIPALITY_SHARES = {"so_share_munis_komvux_responsible"}
 STATUS_SV = {OFFICIAL: "officiell", "sample": "exempeldata"}

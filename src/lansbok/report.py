@@ -22,6 +22,7 @@ from lansbok.geography import RIKET, Geography, resolve, single_municipality
 from lansbok.population import PER, per_inhabitants, population
 from lansbok.privacy import policy
 from lansbok.safe import md_text, to_excel_csv, to_xlsx
+from lansbok.sections import PAGES
 
 PERCENT_UNITS = {"percent", "percent change"}
 # A table longer than this gets sorting, a filter and pages in the browser; a shorter one is
@@ -147,26 +148,35 @@ class Page:
 
     data: Dataset  # seen as one edition (data.year)
     geo: Geography
-    section: str | None = None  # set by `figures`: the section whose text `say` reads
+    section: str | None = None  # the registered page (lansbok.sections.PAGES) it shows
     words: dict[str, str] = field(default_factory=dict)  # what `say` may put into the text
 
     @classmethod
-    def open(cls, lan: str, data_dir: str | Path | None = None, year: int | None = None) -> Page:
-        """The page of a geography for the edition of `year` (None: the latest); DataError
-        for a year with no published figures."""
+    def open(
+        cls,
+        lan: str,
+        data_dir: str | Path | None = None,
+        year: int | None = None,
+        section: str | None = None,
+    ) -> Page:
+        """The page `section` (a name registered in lansbok.sections.PAGES) of a geography for
+        the edition of `year` (None: the latest), reading only the tables the section declares.
+        DataError for a year with no published figures."""
         data = load(data_dir or DEFAULT_DATA_DIR).edition(year)
+        if section is not None:
+            data = PAGES[section].view(data)
         charts.enable_offline_renderer()
-        return cls(data, resolve(lan, data.table("counties")))
+        return cls(data, resolve(lan, data.table("counties")), section)
 
     @property
     def year(self) -> int:
         return self.data.year
 
-    def figures(self, section) -> dict[str, Figure]:
-        """Compute a section's figures and glue them for the narrative (see `glue`)."""
+    def figures(self) -> dict[str, Figure]:
+        """Compute the page's section's figures and glue them for the narrative (see `glue`)."""
+        section = PAGES[self.section]
         figures = section.figures(self.data, self.geo)
         national = figures if self.geo.is_national else section.figures(self.data, RIKET)
-        self.section = section.__name__.rsplit(".", 1)[-1]
         self.glue(figures, national)
         return figures
 

@@ -29,28 +29,15 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from lansbok import comparisons, overview, processes, sections
+from lansbok import processes
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, Dataset, atomic_write, load
 from lansbok.geography import RIKET, Geography, counties
 from lansbok.safe import md_text
+from lansbok.sections import PAGES, REFERENCE_TABLES
 from lansbok.sections.common import in_geography
 
 TEMPLATES_DIR = PROJECT_ROOT / "notebooks"
 OUTPUT_DIR = PROJECT_ROOT / "generated"
-# Tables every page reads; a change in one re-executes every page (Riket's population is the sum
-# of the counties'; municipality tables give rates per 10 000 inhabitants).
-REFERENCE_TABLES = [
-    "counties",
-    "municipalities",
-    "published_figures",
-    "population",
-    "population_municipalities",
-]
-# Every page template: a county's overview, the five sections for every geography, and pages for
-# Riket only. A module's TABLES are cut to the page's county unless it sets ACROSS_COUNTIES.
-PAGES = {"overview": overview, **sections.SECTIONS, "comparisons": comparisons}
-NATIONAL_ONLY = {"comparisons"}
-COUNTY_ONLY = {"overview"}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 SCRATCH_PREFIX = "lansbok-run-"  # + the command's pid: this run's temporary folder
 
@@ -88,10 +75,13 @@ def all_geographies(data: Dataset) -> list[Geography]:
     return [RIKET, *counties(data.table("counties"))]
 
 
+def level(geo: Geography) -> str:
+    return "riket" if geo.is_national else "lan"
+
+
 def pages_for(geo: Geography, section_names: list[str]) -> list[str]:
-    """The pages of section_names that are made for this geography."""
-    skip = COUNTY_ONLY if geo.is_national else NATIONAL_ONLY
-    return [s for s in section_names if s not in skip]
+    """The pages of section_names that are made for this geography's level."""
+    return [s for s in section_names if level(geo) in PAGES[s].levels]
 
 
 def edition_dir(out_dir: Path, year: int) -> Path:
@@ -124,16 +114,35 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+# The libraries that shape a page: another version may draw or write it differently.
+PAGE_LIBRARIES = ("pandas", "altair", "vl-convert-python", "myst-nb", "papermill", "nbformat")
+
+
+def library_versions() -> str:
+    from importlib.metadata import version
+
+    return json.dumps({name: version(name) for name in PAGE_LIBRARIES})
+
+
 class KeyMaker:
-    """Cache keys, with what every key of a run shares computed once."""
+    """Cache keys, with what every key of a run shares computed once. A key covers, for each
+    table a page reads (its section's and REFERENCE_TABLES), the rows its geography and
+    edition see and the table's descriptor entry (status, sources, schema): flipping a table
+    from sample to official re-executes exactly the pages that read it."""
 
     def __init__(self, data: Dataset, data_dir: Path):
         self.data, self.data_dir = data, data_dir
         shared = hashlib.sha256(code_fingerprint().encode())
+        shared.update(library_versions().encode())
         for name in REFERENCE_TABLES:
-            shared.update(_hash_frame(data.table(name)))
+            shared.update(self.table_digest(name))
         self.shared = shared.hexdigest()
         self._national: dict[str, str] = {}
+
+    def table_digest(self, name: str, frame: pd.DataFrame | None = None) -> bytes:
+        entry = json.dumps(self.data.resources[name], sort_keys=True, ensure_ascii=False)
+        frame = self.data.table(name) if frame is None else frame
+        return entry.encode() + _hash_frame(frame)
 
     def national_figures(self, section: str) -> str:
         if section not in self._national:
@@ -147,16 +156,16 @@ class KeyMaker:
         digest.update(template.read_bytes())
         params = parameters(geo, self.data_dir, self.data.year)
         digest.update(json.dumps(params, sort_keys=True).encode())
-        across = getattr(PAGES[section], "ACROSS_COUNTIES", False)
-        for name in PAGES[section].TABLES:
+        page = PAGES[section]
+        for name in page.tables:
             frame = self.data.table(name)
             if (
                 not geo.is_national
-                and not across
+                and not page.across_counties
                 and ("county_code" in frame.columns or "municipality_code" in frame.columns)
             ):
-                frame = in_geography(self.data, name, geo)
-            digest.update(_hash_frame(frame))
+                frame = in_geography(self.data, name, geo, every_year=True)
+            digest.update(self.table_digest(name, frame))
         if not geo.is_national:
             digest.update(self.national_figures(section).encode())
         return digest.hexdigest()
@@ -243,12 +252,11 @@ def plan(
     unknown = sorted(set(section_names) - set(PAGES))
     if unknown:
         raise RunError(f"unknown section {unknown}. Valid: {', '.join(PAGES)}")
-    national_only = sorted(set(section_names) & NATIONAL_ONLY)
-    if national_only and not any(geo.is_national for geo in geos):
-        raise RunError(f"section {', '.join(national_only)} is made for Riket only: use --lan SE")
-    county_only = sorted(set(section_names) & COUNTY_ONLY)
-    if county_only and all(geo.is_national for geo in geos):
-        raise RunError(f"section {', '.join(county_only)} is made for a county only: use --lan")
+    for name in section_names:
+        if not any(name in pages_for(geo, [name]) for geo in geos):
+            made_for = {"riket": "Riket (--lan SE)", "lan": "a county (--lan)"}
+            levels = " or ".join(made_for.get(lv, lv) for lv in PAGES[name].levels)
+            raise RunError(f"section {name} is made for {levels} only")
     check_templates(section_names, templates_dir)
     keys = KeyMaker(data, data_dir)
     jobs = []

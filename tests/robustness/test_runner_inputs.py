@@ -76,7 +76,7 @@ def test_a_page_for_riket_only_asked_for_a_county_is_a_clear_error(tmp_path, htm
         args += ["--html", str(tmp_path / "html")]
     result = invoke(*args)
     assert result.exit_code == 2
-    assert "error: section comparisons is made for Riket only: use --lan SE" in result.output
+    assert "error: section comparisons is made for Riket (--lan SE) only" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert not (tmp_path / "out").exists() and not (tmp_path / "html").exists()
 

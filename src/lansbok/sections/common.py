@@ -16,8 +16,8 @@ def in_geography(
     the edition's year (`every_year` keeps a series whole), with county_code and municipality
     names joined for municipality tables. Adds a `status` column from the resource."""
     key = ("in_geography", name)
+    frame = data.table(name)  # refuses a table the page does not declare
     if key not in data.derived:  # the join is the costly part: once per table
-        frame = data.table(name)
         if "municipality_code" in frame.columns and "county_code" not in frame.columns:
             munis = data.table("municipalities")[["municipality_code", "name_short", "county_code"]]
             frame = frame.merge(munis.rename(columns={"name_short": "municipality"}), how="left")

@@ -19,9 +19,6 @@ COUNTRY_SHARES = {
     "Eritrea": "uam_asylum_share_eritrea",
 }
 
-# The tables this section reads: a change in them re-executes its pages.
-TABLES = ["minors_applications", "minors_assignments", "minors_resettled"]
-
 
 def applications_by_country(data: Dataset) -> pd.DataFrame:
     """Asylum-seeking and temporary-protection minors by citizenship in the edition's year

@@ -16,19 +16,6 @@ from lansbok.sections.common import FigureSet, in_geography
 
 CHILDREN, WORKING_AGE = "0-17", "20-65"
 
-# The tables this section reads: a change in them re-executes its pages.
-TABLES = [
-    "kommunmottagna",
-    "reception",
-    "kommuntal",
-    "temporary_protection",
-    "establishment_participants",
-    "establishment_exits",
-    "lanstal",
-    "assignments_national",
-    "asylum_seekers",
-]
-
 
 def received_by_municipality(data: Dataset, geo: Geography) -> pd.DataFrame:
     """People received per municipality, and per 10 000 inhabitants (`per_10000`, unrounded;

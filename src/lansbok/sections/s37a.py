@@ -10,9 +10,6 @@ from lansbok.sections.common import FigureSet, in_geography
 
 SOURCE = "s37a_grants"
 
-# The tables this section reads: a change in them re-executes its pages.
-TABLES = ["s37a_grants"]
-
 
 def grants_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:
     """Projects, SEK and participants by `activity`, `partner` or `municipality`."""

@@ -11,9 +11,6 @@ from lansbok.sections.common import FigureSet, in_geography
 
 SOURCE = "so_survey"
 
-# The tables this section reads: a change in them re-executes its pages.
-TABLES = ["so_survey"]
-
 
 def answers_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:
     """Answering municipalities by `organiser` or `mode`, with shares of those answering."""

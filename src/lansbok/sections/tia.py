@@ -11,9 +11,6 @@ from lansbok.sections.common import FigureSet, in_geography
 
 SOURCE = "tia_grants"
 
-# The tables this section reads: a change in them re-executes its pages.
-TABLES = ["tia_grants"]
-
 
 def grants_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:
     """Projects, SEK and participants by `organisation_type`, `focus` or `county_code`."""

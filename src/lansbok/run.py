@@ -37,10 +37,12 @@ from lansbok.sections.common import in_geography
 TEMPLATES_DIR = PROJECT_ROOT / "notebooks"
 OUTPUT_DIR = PROJECT_ROOT / "generated"
 # Tables every page reads; a change in one re-executes every page (Riket's population is the sum
-# of the counties'; municipality tables give rates per 10 000 inhabitants).
+# of the counties'; municipality tables give rates per 10 000 inhabitants; the indicator registry
+# gives every figure its unit and label).
 REFERENCE_TABLES = [
     "counties",
     "municipalities",
+    "indicators",
     "published_figures",
     "population",
     "population_municipalities",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lansbok.data import Dataset
-from lansbok.figures import Figure, reconcile
+from lansbok.figures import Figure, reconcile, registry
 from lansbok.geography import RIKET, Geography
 from lansbok.sections import minors, reception, s37a, so, tia
 
@@ -53,4 +53,4 @@ def reconciliation(data: Dataset) -> tuple[dict[str, Figure], pd.DataFrame]:
     explained = explained[explained["year"] == data.year].set_index("indicator_id")[
         "explanation_sv"
     ]
-    return figures, reconcile(figures, data.published(), explained)
+    return figures, reconcile(figures, data.published(), registry(data), explained)

@@ -105,3 +105,13 @@ def test_a_registry_change_re_executes_every_page(data_copy):
     before = KeyMaker(load(data_copy), data_copy).key(template, RIKET, "so")
     edit_csv(data_copy / "indicators.csv", ",Beviljade TIA-medel,", ",TIA-medel som beviljats,")
     assert KeyMaker(load(data_copy), data_copy).key(template, RIKET, "so") != before
+
+
+def test_the_comparison_names_the_producers_of_its_indicators(data_copy):
+    assert comparisons.source(load(data_copy)) == (
+        "Migrationsverket, Arbetsförmedlingen, Länsstyrelserna"
+    )
+    registry_path = data_copy / "indicators.csv"
+    text = registry_path.read_text(encoding="utf-8").replace(",Arbetsförmedlingen\n", ",AF\n")
+    registry_path.write_text(text, encoding="utf-8")
+    assert comparisons.source(load(data_copy)) == "Migrationsverket, AF, Länsstyrelserna"

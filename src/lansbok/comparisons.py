@@ -46,6 +46,12 @@ def label(indicator: Indicator, year: int) -> str:
     return f"{indicator.label_sv} {year}" + (" (kr)" if indicator.unit == "SEK" else "")
 
 
+def source(data: Dataset) -> str:
+    """The producers of the compared indicators (the registry's), for the chart's source line:
+    'Migrationsverket, Arbetsförmedlingen, Länsstyrelserna'."""
+    return ", ".join(dict.fromkeys(indicator(data, key).producer for key in INDICATORS))
+
+
 def _figures(data: Dataset, geo) -> dict:
     """The compared indicators' figures for one geography (their sections' figures)."""
     figures = {}

@@ -4,7 +4,9 @@ Run once when a source changes: python scripts/derive_official_data.py [SOURCES_
 SOURCES_DIR defaults to ../shared/data-sources beside the project. The municipal reception
 table (kommunmottagna) and SCB's population are not derived here: they go through `lansbok
 import kommunmottagna` and `lansbok import befolkning`, the importers an analyst uses for a newer
-year.
+year. The indicator registry (data/indicators.csv: unit, label, section and producer of each
+indicator) is maintained by hand: it is read here to check the summary's figures against it,
+never written.
 
 Every output is checked against the totals printed in its source before it is written.
 """
@@ -149,8 +151,22 @@ def asylum_seekers(src: Path) -> None:
     write(out, "asylum_seekers.csv")
 
 
+# The summary's grouping of its figures -> the book's section that shows them (the rest agree).
+SUMMARY_SECTIONS = {
+    "temporary_protection": "reception",
+    "establishment_programme": "reception",
+    "regional_cooperation": "tia",
+}
+# The catalogue's units as the indicator registry names them.
+CATALOGUE_UNITS = {"hours per participant": "hours"}
+
+
 def indicators(src: Path) -> None:
-    """The summary's figures: reported rows of the catalogue, with the kind of each figure."""
+    """The summary's figures: reported rows of the catalogue, with the kind of each figure.
+    What does not change from year to year (unit, label, section, producer) is in the indicator
+    registry data/indicators.csv, maintained by hand (it also holds the figures the book computes
+    that the summary does not state): it is read here, never written, and every figure of the
+    summary must be in it with the catalogue's unit and section."""
     frame = read(src / "seed-catalogue" / "indicators-2024.csv")
     frame = frame[frame["kind"] == "reported"].copy()
     kind = pd.Series("exact", index=frame.index)
@@ -167,20 +183,26 @@ def indicators(src: Path) -> None:
     value = frame["value"].where(kind.isin(["exact", "rounded"]), "")
     value = value.mask(kind == "lower_bound", frame["value_low"])
     value = value.mask(kind == "upper_bound", frame["value_high"])
+    indicator_id = frame["indicator_id"].str.replace("_vs_2023", "_vs_previous_year")
     # "percent of 32 866" -> "percent"; the base of a share is the computation's business.
-    unit = frame["unit"].str.replace(r" of .*| \(.*\)", "", regex=True)
+    unit = frame["unit"].str.replace(r" of .*| \(.*\)", "", regex=True).replace(CATALOGUE_UNITS)
+    section = frame["section"].replace(SUMMARY_SECTIONS)
+    registry = read(DATA / "indicators.csv").set_index("indicator_id")
+    unknown = sorted(set(indicator_id) - set(registry.index))
+    assert not unknown, f"figures of the summary missing from data/indicators.csv: {unknown}"
+    for key, name in ((unit, "unit"), (section, "section")):
+        stated = pd.Series(key.to_numpy(), index=indicator_id.to_numpy())
+        differ = stated[stated != registry.loc[stated.index, name]]
+        assert differ.empty, f"data/indicators.csv has another {name} than the catalogue: {differ}"
     out = pd.DataFrame(
         {
             "year": "2024",  # the edition: the summary of 2024
-            "indicator_id": frame["indicator_id"].str.replace("_vs_2023", "_vs_previous_year"),
-            "section": frame["section"],
+            "indicator_id": indicator_id,
             "statement_sv": frame["swedish_wording"],
             "value": value,
             "kind": kind,
             "rounding_step": step,
-            "unit": unit,
             "period": frame["reference_period"],
-            "producer": frame["likely_source"],
         }
     )
     write(out, "published_figures.csv")

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from lansbok.data import DEFAULT_DATA_DIR, load
-from lansbok.figures import reconcile, round_half_up
+from lansbok.figures import reconcile, registry, round_half_up
 from lansbok.sections import NOT_COMPUTABLE, reconciliation
 
 _data = load(DEFAULT_DATA_DIR)
@@ -66,9 +66,9 @@ def test_a_stale_explanation_is_an_error():
     """An explanation recorded for a figure that agrees with the summary is refused."""
     stale = pd.Series({"newly_arrived_received_by_municipalities": "skäl"})
     with pytest.raises(ValueError, match="explained, but it agrees with the summary"):
-        reconcile(FIGURES, INDICATORS, stale)
+        reconcile(FIGURES, INDICATORS, registry(_data), stale)
     with pytest.raises(ValueError, match="explained, but it is not computed"):
-        reconcile(FIGURES, INDICATORS, pd.Series({"so_minimum_hours": "skäl"}))
+        reconcile(FIGURES, INDICATORS, registry(_data), pd.Series({"so_minimum_hours": "skäl"}))
 
 
 def test_figures_not_computable_are_reported_as_such():

@@ -14,7 +14,7 @@ def test_shipped_data_is_valid(data_copy):
     assert validate(data_copy) == []
     result = runner.invoke(app, ["validate", "--data", str(data_copy)])
     assert result.exit_code == 0, result.output
-    assert "23 resources valid" in result.output
+    assert "24 resources valid" in result.output
 
 
 def only_problem(data_dir):
@@ -114,9 +114,26 @@ def test_load_with_check_raises(data_copy):
 
 
 def test_a_missing_national_total_is_reported(data_copy):
+    # Renamed in the registry too, so that only the total is missing.
     edit_csv(
         data_copy / "published_figures.csv", "\n2024,uam_resettled,", "\n2024,uam_resettled_x,"
     )
+    edit_csv(data_copy / "indicators.csv", "\nuam_resettled,", "\nuam_resettled_x,")
     problem = only_problem(data_copy)
     assert problem.file.endswith("minors_resettled.csv")
     assert "no national total uam_resettled" in problem.message
+
+
+def test_a_published_figure_must_be_in_the_indicator_registry(data_copy):
+    edit_csv(
+        data_copy / "published_figures.csv", "\n2024,uam_resettled,", "\n2024,uam_resettled_x,"
+    )
+    problems = [p for p in validate(data_copy) if p.file.endswith("published_figures.csv")]
+    assert [(p.row, p.column) for p in problems] == [(24, "indicator_id")]
+    assert "'uam_resettled_x': not in indicators" in problems[0].message
+
+
+def test_an_indicator_has_a_known_unit(data_copy):
+    edit_csv(data_copy / "indicators.csv", ",minors,children,", ",minors,kids,")
+    problem = only_problem(data_copy)
+    assert problem.file.endswith("indicators.csv") and problem.column == "unit"

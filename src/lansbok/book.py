@@ -37,7 +37,7 @@ from lansbok.figures import OFFICIAL, combined_status
 from lansbok.geography import Geography
 from lansbok.landing import in_brief
 from lansbok.privacy import TOTAL, policy, protect
-from lansbok.report import Page, sv_number
+from lansbok.report import PERCENT_UNITS, Page, sv_number
 from lansbok.run import OUTPUT_DIR, Report, all_geographies, code_fingerprint, output_path, run
 from lansbok.safe import md_code_text, md_text, to_csv
 from lansbok.toc import RECONCILIATION, write_toc
@@ -121,7 +121,8 @@ def reconciliation_page(data: Dataset) -> str:
     ]
     for row in table.itertuples():
         decimals = 0 if float(row.computed).is_integer() else 1
-        computed = "–" if row.match is None else sv_number(row.computed, decimals)
+        unit = "\u00a0%" if row.unit in PERCENT_UNITS else ""  # the registry's unit
+        computed = "–" if row.match is None else sv_number(row.computed, decimals) + unit
         if row.match is None:
             verdict = "kan inte beräknas: " + sections.NOT_COMPUTABLE[row.indicator_id]
         elif isinstance(row.difference, str):  # an explained difference (data, not a failure)
@@ -134,7 +135,7 @@ def reconciliation_page(data: Dataset) -> str:
         statement = md_text(re.sub(r"(?<=\d) (?=\d{3}\b)", "\u202f", row.statement_sv))
         basis = COMPUTED_FROM[row.status if isinstance(row.status, str) else None]
         lines.append(
-            f"| {statement} | {sv_number(row.published)} | {computed} | {KIND_SV[row.kind]} "
+            f"| {statement} | {sv_number(row.published)}{unit} | {computed} | {KIND_SV[row.kind]} "
             f"| {verdict} | {basis} |"
         )
     return "\n".join(lines) + "\n"

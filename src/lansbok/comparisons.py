@@ -13,26 +13,49 @@ from functools import cache
 import pandas as pd
 
 from lansbok.data import Dataset
-from lansbok.figures import combined_status
+from lansbok.figures import Indicator, combined_status, indicator
 from lansbok.geography import RIKET, counties
 from lansbok.population import PER, per_inhabitants, population
-from lansbok.report import sv_number
+from lansbok.report import PERCENT_UNITS, sv_number
 from lansbok.sections import SECTIONS
 
-# Indicator id -> (section, Swedish label). Shares and counts that mean something per county.
-INDICATORS = {
-    "newly_arrived_received_by_municipalities": ("reception", "Mottagna nyanlända 2024"),
-    "newly_arrived_share_ukrainian": ("reception", "Andel med ukrainskt medborgarskap (%)"),
-    "est_participants": ("reception", "Deltagare i etableringsprogrammet, december 2024"),
-    "est_exit_to_work_90d_share": ("reception", "Andel till arbete inom 90 dagar (%)"),
-    "uam_assignments_total": ("minors", "Anvisade ensamkommande barn 2024"),
-    "tia_grants_sek": ("tia", "TIA-medel 2024 (kr)"),
-    "s37a_participants": ("s37a", "Deltagare i verksamhet enligt 37 a § 2024"),
-    "so_share_munis_komvux_responsible": ("so", "Andel kommuner där Komvux ansvarar för SO (%)"),
-}
+# The indicators compared, in the order the page lists them: shares and counts that mean
+# something per county. Their section, unit and label are the registry's (data/indicators.csv).
+INDICATORS = (
+    "newly_arrived_received_by_municipalities",
+    "newly_arrived_share_ukrainian",
+    "est_participants",
+    "est_exit_to_work_90d_share",
+    "uam_assignments_total",
+    "tia_grants_sek",
+    "s37a_participants",
+    "so_share_munis_komvux_responsible",
+)
 # A figure's unit as the comparison names it.
 UNITS_SV = {"persons": "antal", "children": "antal", "percent": "procent", "SEK": "kronor"}
 RATE_UNIT_SV = f"per {sv_number(PER)} invånare"
+
+
+def label(indicator: Indicator, year: int) -> str:
+    """An indicator's label as the comparison shows it: a share with '(%)', a count or an
+    amount with its year, an amount with '(kr)' ('Beviljade TIA-medel 2024 (kr)')."""
+    if indicator.unit in PERCENT_UNITS:
+        return f"{indicator.label_sv} (%)"
+    return f"{indicator.label_sv} {year}" + (" (kr)" if indicator.unit == "SEK" else "")
+
+
+def source(data: Dataset) -> str:
+    """The producers of the compared indicators (the registry's), for the chart's source line:
+    'Migrationsverket, Arbetsförmedlingen, Länsstyrelserna'."""
+    return ", ".join(dict.fromkeys(indicator(data, key).producer for key in INDICATORS))
+
+
+def _figures(data: Dataset, geo) -> dict:
+    """The compared indicators' figures for one geography (their sections' figures)."""
+    figures = {}
+    for section in dict.fromkeys(indicator(data, key).section for key in INDICATORS):
+        figures.update(SECTIONS[section].figures(data, geo))
+    return figures
 
 
 def county_indicators(data: Dataset) -> pd.DataFrame:
@@ -46,11 +69,10 @@ def county_indicators(data: Dataset) -> pd.DataFrame:
     inhabitants = {geo.code: population(data, geo, year) for geo in geos}
     per_capita = all(inhabitants.values())
     population_status = data.status("population")
+    labels = {key: label(indicator(data, key), year) for key in INDICATORS}
     for geo in geos:
-        figures = {}
-        for section in dict.fromkeys(section for section, _ in INDICATORS.values()):
-            figures.update(SECTIONS[section].figures(data, geo))
-        for key, (_section, label) in INDICATORS.items():
+        figures = _figures(data, geo)
+        for key in INDICATORS:
             figure = figures[key]
             row = {"county_code": geo.code, "county": geo.name}
             # The rate first: the map opens on it, as a plain count mostly mirrors population.
@@ -60,7 +82,7 @@ def county_indicators(data: Dataset) -> pd.DataFrame:
                     row
                     | {
                         "indicator_id": f"{key}_per_{PER}",
-                        "indicator": f"{label}, {RATE_UNIT_SV}",
+                        "indicator": f"{labels[key]}, {RATE_UNIT_SV}",
                         "value": rate,
                         "unit": RATE_UNIT_SV,
                         "status": combined_status([figure.status, population_status]),
@@ -70,7 +92,7 @@ def county_indicators(data: Dataset) -> pd.DataFrame:
                 row
                 | {
                     "indicator_id": key,
-                    "indicator": label,
+                    "indicator": labels[key],
                     "value": figure.value,
                     "unit": UNITS_SV[figure.unit],
                     "status": figure.status,
@@ -129,9 +151,7 @@ def riket_reference(data: Dataset) -> pd.DataFrame:
     """One row per indicator of `county_indicators`: its unit (a figure's unit, or 'per 10 000
     invånare' for a rate) and Riket's value, which the ranking draws as a reference line."""
     year = data.year
-    figures = {}
-    for section in dict.fromkeys(section for section, _ in INDICATORS.values()):
-        figures.update(SECTIONS[section].figures(data, RIKET))
+    figures = _figures(data, RIKET)
     inhabitants = population(data, RIKET, year)
     rows = []
     for key in INDICATORS:
@@ -141,7 +161,7 @@ def riket_reference(data: Dataset) -> pd.DataFrame:
         rows.append(
             {
                 "indicator_id": f"{key}_per_{PER}",
-                "unit": f"per {sv_number(PER)} invånare",
+                "unit": RATE_UNIT_SV,
                 "value": rate,
             }
         )

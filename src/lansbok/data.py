@@ -56,9 +56,10 @@ REQUIRED_RESOURCES = {
         "county_code:string",
         "population": "county_code:string year:integer population:integer",
         "population_municipalities": "municipality_code:string year:integer population:integer",
-        "published_figures": "year:integer indicator_id:string section:string statement_sv:string "
-        "value:number kind:string rounding_step:number unit:string period:string "
-        "producer:string",
+        "indicators": "indicator_id:string section:string unit:string label_sv:string "
+        "description_sv:string producer:string",
+        "published_figures": "year:integer indicator_id:string statement_sv:string "
+        "value:number kind:string rounding_step:number period:string",
         "explained_differences": "year:integer indicator_id:string explanation_sv:string",
         "lanstal": "year:integer version:string sfs:string county_code:string lanstal:integer",
         "assignments_national": "year:integer version:string valid_from:date "

@@ -3,12 +3,53 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from decimal import ROUND_FLOOR, Decimal
 
 import pandas as pd
 
 OFFICIAL, SAMPLE = "official", "sample"
+REGISTRY = "indicators"  # the data package resource that describes every indicator
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """What an indicator is, whatever the year: a row of the indicator registry."""
+
+    indicator_id: str
+    section: str  # the book's section that computes or states it
+    unit: str
+    label_sv: str  # short, without year or unit: pages add those
+    description_sv: str
+    producer: str  # who produces the underlying statistic
+
+
+class UnknownIndicator(LookupError):
+    """An indicator id that the registry does not describe."""
+
+
+def registry(data) -> dict[str, Indicator]:
+    """The indicator registry (data/indicators.csv) by indicator id, read once per dataset."""
+    key = ("registry",)
+    if key not in data.derived:
+        names = [f.name for f in fields(Indicator)]
+        data.derived[key] = {
+            row["indicator_id"]: Indicator(**row)
+            for row in data.table(REGISTRY)[names].to_dict("records")
+        }
+    return data.derived[key]
+
+
+def indicator(data, indicator_id: str) -> Indicator:
+    """An indicator of the registry; UnknownIndicator naming the id and the file if missing."""
+    try:
+        return registry(data)[indicator_id]
+    except KeyError:
+        where = data.data_dir / data.resources[REGISTRY]["path"]
+        raise UnknownIndicator(
+            f"indicator {indicator_id!r} is not in {where}: add a row with its section, unit, "
+            "label and producer"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -64,16 +105,21 @@ def agrees(computed: float, published: float, kind: str, step: float | None = No
 
 
 def reconcile(
-    figures: dict[str, Figure], indicators: pd.DataFrame, explained: pd.Series | None = None
+    figures: dict[str, Figure],
+    published: pd.DataFrame,
+    indicators: dict[str, Indicator],
+    explained: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """One row per figure of the summary: computed, published, and whether they match.
-    A figure the data cannot compute has computed NaN and match None. `explained` (indicator
-    id -> reason) records figures computed from another official source than the summary's:
-    such a row keeps match False and carries the reason in `difference`; a reason recorded for
-    a figure that agrees is stale and raises ValueError."""
+    """One row per figure of the summary (`published`, rows of published_figures): computed,
+    published, and whether they match, with the indicator's section and unit from the registry
+    (`indicators`). A figure the data cannot compute has computed NaN and match None.
+    `explained` (indicator id -> reason) records figures computed from another official source
+    than the summary's: such a row keeps match False and carries the reason in `difference`; a
+    reason recorded for a figure that agrees is stale and raises ValueError."""
     explained = explained if explained is not None else pd.Series(dtype="string")
     rows = []
-    for ind in indicators.itertuples():
+    for ind in published.itertuples():
+        described = indicators[ind.indicator_id]
         figure = figures.get(ind.indicator_id)
         step = None if pd.isna(ind.rounding_step) else ind.rounding_step
         computed = figure.value if figure else math.nan
@@ -85,7 +131,8 @@ def reconcile(
         rows.append(
             {
                 "indicator_id": ind.indicator_id,
-                "section": ind.section,
+                "section": described.section,
+                "unit": described.unit,
                 "computed": computed,
                 "published": ind.value,
                 "kind": ind.kind,

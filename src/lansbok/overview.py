@@ -18,28 +18,25 @@ import pandas as pd
 
 from lansbok import charts, geography
 from lansbok.data import Dataset
-from lansbok.figures import OFFICIAL, Figure, combined_status
+from lansbok.figures import OFFICIAL, Figure, combined_status, indicator
 from lansbok.geography import RIKET, Geography, counties
-from lansbok.population import PER, per_inhabitants, population
+from lansbok.population import COUNTED_UNITS, PER, per_inhabitants, population
 from lansbok.report import sv_figure, sv_number
 from lansbok.sections import SECTIONS, reception
 
-# The headline figures, in the order shown: indicator id -> (section, Swedish label). The one
-# place the overview's labels are written.
-HEADLINES = {
-    "newly_arrived_received_by_municipalities": ("reception", "Nyanlända mottagna i kommunerna"),
-    "tp_enrolled_valid_permit": (
-        "reception",
-        "Personer med tillfälligt skydd inskrivna i mottagandet, december",
-    ),
-    "est_participants": ("reception", "Deltagare i etableringsprogrammet, december"),
-    "uam_assignments_total": ("minors", "Ensamkommande barn anvisade till kommunerna"),
-    "tia_grants_sek": ("tia", "Beviljade TIA-medel"),
-    "tia_participants": ("tia", "Deltagare i TIA-projekt"),
-    "s37a_grants_sek": ("s37a", "Beviljade medel enligt 37 a §"),
-    "so_share_munis_komvux_responsible": ("so", "Andel kommuner där Komvux anordnar SO"),
-    "so_participants": ("so", "Deltagare i samhällsorientering"),
-}
+# The headline figures, in the order shown. Their section, unit and label are the registry's
+# (data/indicators.csv).
+HEADLINES = (
+    "newly_arrived_received_by_municipalities",
+    "tp_enrolled_valid_permit",
+    "est_participants",
+    "uam_assignments_total",
+    "tia_grants_sek",
+    "tia_participants",
+    "s37a_grants_sek",
+    "so_share_munis_komvux_responsible",
+    "so_participants",
+)
 # Headline figures that are sums of a section's figures (same unit): id -> the figures summed.
 SUMS = {"so_participants": ("so_participants_women", "so_participants_men")}
 # Shares of a county's municipalities: for a county of one municipality a yes or no, not ranked.
@@ -51,7 +48,7 @@ NOT_APPLICABLE = "–"  # a rate per inhabitant of a figure that is no count of 
 def figures(data: Dataset, geo: Geography) -> dict[str, Figure]:
     """The headline figures of one geography, keyed by indicator id, in the order shown."""
     computed: dict[str, Figure] = {}
-    for section in dict.fromkeys(section for section, _ in HEADLINES.values()):
+    for section in dict.fromkeys(indicator(data, key).section for key in HEADLINES):
         computed.update(SECTIONS[section].figures(data, geo))
     out = {}
     for key in HEADLINES:
@@ -60,7 +57,7 @@ def figures(data: Dataset, geo: Geography) -> dict[str, Figure]:
             sources = tuple(sorted({s for f in parts for s in f.sources}))
             value = sum(f.value for f in parts)
             status = combined_status(f.status for f in parts)
-            out[key] = Figure(key, value, parts[0].unit, status, sources)
+            out[key] = Figure(key, value, indicator(data, key).unit, status, sources)
         else:
             out[key] = computed[key]
     return out
@@ -134,7 +131,8 @@ def rows(data: Dataset, geo: Geography) -> list[Row]:
     table = ranks(data)
     only = single_municipality(data, geo)
     out = []
-    for key, (section, label) in HEADLINES.items():
+    for key in HEADLINES:
+        described = indicator(data, key)
         rank = table.loc[geo.code, key]
         text = sv_figure(here[key], words=False)
         if only and key in MUNICIPALITY_SHARES and not math.isnan(here[key].value):
@@ -142,8 +140,8 @@ def rows(data: Dataset, geo: Geography) -> list[Row]:
         out.append(
             Row(
                 key,
-                label,
-                section,
+                described.label_sv,
+                described.section,
                 here[key],
                 national[key],
                 text,
@@ -157,7 +155,7 @@ def rows(data: Dataset, geo: Geography) -> list[Row]:
 
 
 def _rate_text(figure: Figure, rate: float | None) -> str:
-    if figure.unit not in {"persons", "children"}:
+    if figure.unit not in COUNTED_UNITS:
         return NOT_APPLICABLE
     return "uppgift saknas" if rate is None else sv_number(rate, 1)
 

@@ -17,7 +17,15 @@ import yaml
 from lansbok import charts
 from lansbok.charts import caption_status
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, Dataset, atomic_write, load
-from lansbok.figures import OFFICIAL, SAMPLE, Figure, agrees, combined_status, round_half_up
+from lansbok.figures import (
+    OFFICIAL,
+    SAMPLE,
+    Figure,
+    agrees,
+    combined_status,
+    indicator,
+    round_half_up,
+)
 from lansbok.geography import RIKET, Geography, resolve, single_municipality
 from lansbok.population import PER, per_inhabitants, population
 from lansbok.privacy import policy
@@ -115,8 +123,8 @@ def sv_figure(figure: Figure, words: bool = True) -> str:
 
 
 def published_text(published, unit: str) -> str:
-    """A published figure (a row of published_figures) as the summary states it: 'över 60 %',
-    'knappt 30 %', 'omkring 35 000', or the figure itself."""
+    """A published figure (a row of published_figures, in the registry's `unit`) as the
+    summary states it: 'över 60 %', 'knappt 30 %', 'omkring 35 000', or the figure itself."""
     text = sv_figure(Figure(published.indicator_id, float(published.value), unit, OFFICIAL, ()))
     prefix = {"lower_bound": "över ", "upper_bound": "knappt "}.get(published.kind, "")
     if published.kind == "rounded" and published.rounding_step >= 1000:
@@ -205,7 +213,8 @@ class Page:
                 f"riket_{key}": national_text(figure, stated),
             }
         for row in self.data.published().itertuples():
-            self.words[f"summary_{row.indicator_id}"] = published_text(row, row.unit)
+            unit = indicator(self.data, row.indicator_id).unit
+            self.words[f"summary_{row.indicator_id}"] = published_text(row, unit)
         name = "riket" if self.geo.is_national else self.geo.name
         self.words |= {"geografi": md_text(name), "ar": str(self.year)}
         if only := single_municipality(self.data.table("municipalities"), self.geo):

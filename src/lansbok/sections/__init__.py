@@ -11,15 +11,17 @@ from importlib import import_module
 import pandas as pd
 
 from lansbok.data import Dataset
-from lansbok.figures import Figure, reconcile
+from lansbok.figures import Figure, reconcile, registry
 from lansbok.geography import RIKET, Geography
 
 # Tables every page reads; a change in one re-executes every page (Riket's population is the sum
-# of the counties'; municipality tables give rates per 10 000 inhabitants; the text quotes the
-# summary's published figures).
+# of the counties'; municipality tables give rates per 10 000 inhabitants; the indicator
+# registry gives every figure its unit and label; the text quotes the summary's published
+# figures).
 REFERENCE_TABLES = (
     "counties",
     "municipalities",
+    "indicators",
     "published_figures",
     "population",
     "population_municipalities",
@@ -130,4 +132,4 @@ def reconciliation(data: Dataset) -> tuple[dict[str, Figure], pd.DataFrame]:
     explained = explained[explained["year"] == data.year].set_index("indicator_id")[
         "explanation_sv"
     ]
-    return figures, reconcile(figures, data.published(), explained)
+    return figures, reconcile(figures, data.published(), registry(data), explained)

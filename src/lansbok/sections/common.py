@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lansbok.data import Dataset
-from lansbok.figures import Figure, combined_status
+from lansbok.figures import Figure, combined_status, indicator
 from lansbok.geography import Geography
 
 
@@ -33,13 +33,17 @@ def in_geography(
 
 
 class FigureSet(dict):
-    """Figures of one section for one geography, each stamped with its tables' status."""
+    """Figures of one section for one geography, each stamped with its tables' status and with
+    its unit from the indicator registry (data/indicators.csv)."""
 
     def __init__(self, data: Dataset):
         super().__init__()
         self.data = data
 
-    def add(self, indicator_id: str, value: float, unit: str, *sources: str) -> None:
+    def add(self, indicator_id: str, value: float, *sources: str) -> None:
+        """A figure computed from the tables `sources`; UnknownIndicator for an id the
+        registry does not describe."""
+        unit = indicator(self.data, indicator_id).unit
         status = combined_status(self.data.status(s) for s in sources)
         value = value.item() if hasattr(value, "item") else value
         self[indicator_id] = Figure(indicator_id, value, unit, status, tuple(sources))

@@ -69,51 +69,46 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
         year = data.year
         asylum, tpd = per_basis[(year, "asylum")], per_basis[(year, "temporary_protection")]
         src = "minors_applications"
-        out.add("uam_protection_seekers_total", asylum + tpd, "children", src)
-        out.add("uam_asylum_seekers", asylum, "children", src)
-        out.add("uam_tpd_applicants", tpd, "children", src)
+        out.add("uam_protection_seekers_total", asylum + tpd, src)
+        out.add("uam_asylum_seekers", asylum, src)
+        out.add("uam_tpd_applicants", tpd, src)
         out.add(
             "uam_asylum_seekers_change_vs_previous_year",
             share(asylum, per_basis.get((year - 1, "asylum"))) - 100,
-            "percent change",
             src,
         )
         out.add(
             "uam_tpd_applicants_change_vs_previous_year",
             share(tpd, per_basis.get((year - 1, "temporary_protection"))) - 100,
-            "percent change",
             src,
         )
         by_country = applications_by_country(data)
         asylum_rows = by_country[by_country["basis"] == "asylum"].set_index("citizenship")
         for country, indicator in COUNTRY_SHARES.items():
             value = asylum_rows["share"].get(country, 0.0)
-            out.add(indicator, value, "percent", src)
+            out.add(indicator, value, src)
 
     assigned = in_geography(data, "minors_assignments", geo)
     total = assigned["children"].sum()
     per_basis = assigned.groupby("basis")["children"].sum()
     src = "minors_assignments"
-    out.add("uam_assignments_total", total, "children", src)
+    out.add("uam_assignments_total", total, src)
     if geo.is_national:  # per county, with the counts, it would reveal suppressed small counts
         out.add(
             "uam_assignment_municipalities",
             assigned["municipality_code"].nunique(),
-            "municipalities",
             src,
         )
     out.add(
         "uam_assignments_share_anknytning",
         share(per_basis.get("anknytning", 0), total),
-        "percent",
         src,
     )
     out.add(
         "uam_assignments_share_maluppfyllnad",
         share(per_basis.get("maluppfyllnad", 0), total),
-        "percent",
         src,
     )
     resettled = in_geography(data, "minors_resettled", geo)
-    out.add("uam_resettled", resettled["children"].sum(), "children", "minors_resettled")
+    out.add("uam_resettled", resettled["children"].sum(), "minors_resettled")
     return out

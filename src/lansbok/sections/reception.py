@@ -121,11 +121,10 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
             seekers.get(data.year, math.nan),
             seekers.get(data.year - 1, math.nan),
         )
-        out.add("asylum_seekers_total", this_year, "persons", "asylum_seekers")
+        out.add("asylum_seekers_total", this_year, "asylum_seekers")
         out.add(
             "asylum_seekers_change_vs_previous_year",
             share(this_year, last_year) - 100,
-            "percent change",
             "asylum_seekers",
         )
     received = received_by_municipality(data, geo)
@@ -133,7 +132,7 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
         sorted({"kommunmottagna" if s == "official" else "reception" for s in received["status"]})
     )
     total = received["persons"].sum()
-    out.add("newly_arrived_received_by_municipalities", total, "persons", *sources)
+    out.add("newly_arrived_received_by_municipalities", total, *sources)
 
     people = in_geography(data, "reception", geo)
     n = people["persons"].sum()
@@ -141,23 +140,20 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
     def part(mask) -> float:
         return share(people.loc[mask, "persons"].sum(), n)
 
-    out.add("newly_arrived_share_women", part(people["sex"] == "kvinna"), "percent", "reception")
+    out.add("newly_arrived_share_women", part(people["sex"] == "kvinna"), "reception")
     out.add(
         "newly_arrived_share_age_20_65",
         part(people["age_band"] == WORKING_AGE),
-        "percent",
         "reception",
     )
     out.add(
         "newly_arrived_share_children",
         part(people["age_band"] == CHILDREN),
-        "percent",
         "reception",
     )
     out.add(
         "newly_arrived_share_ukrainian",
         part(people["citizenship"] == "Ukraina"),
-        "percent",
         "reception",
     )
 
@@ -166,39 +162,34 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
     out.add(
         "municipalities_without_kommuntal_registered_tp",
         no_tp.sum(),
-        "municipalities",
         "kommuntal",
     )
     out.add(
         "municipalities_without_any_kommuntal",
         (no_tp & (kommuntal["kommuntal_ordinary"] == 0)).sum(),
-        "municipalities",
         "kommuntal",
     )
 
     tp = in_geography(data, "temporary_protection", geo)
     applications = tp["extension_applications"].sum()
-    out.add("tp_extension_applications", applications, "persons", "temporary_protection")
+    out.add("tp_extension_applications", applications, "temporary_protection")
     out.add(
         "tp_extension_grant_rate",
         share(tp["extensions_granted"].sum(), applications),
-        "percent",
         "temporary_protection",
     )
     out.add(
         "tp_enrolled_valid_permit",
         tp["registered_december"].sum(),
-        "persons",
         "temporary_protection",
     )
 
     est = in_geography(data, "establishment_participants", geo)
-    out.add("est_participants", est["participants"].sum(), "persons", "establishment_participants")
+    out.add("est_participants", est["participants"].sum(), "establishment_participants")
     for sex, suffix in (("kvinna", "women"), ("man", "men")):
         out.add(
             f"est_participants_{suffix}",
             est.loc[est["sex"] == sex, "participants"].sum(),
-            "persons",
             "establishment_participants",
         )
     exits = in_geography(data, "establishment_exits", geo)
@@ -207,13 +198,11 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
     out.add(
         "est_exit_to_work_90d_share",
         share(by_outcome.get("arbete", 0), n_exits),
-        "percent",
         "establishment_exits",
     )
     out.add(
         "est_exit_to_work_or_studies_share",
         share(by_outcome.get("arbete", 0) + by_outcome.get("studier", 0), n_exits),
-        "percent",
         "establishment_exits",
     )
     return out

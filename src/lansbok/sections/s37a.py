@@ -25,8 +25,8 @@ def grants_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:
 def figures(data: Dataset, geo: Geography) -> FigureSet:
     out = FigureSet(data)
     frame = in_geography(data, SOURCE, geo)
-    out.add("s37a_projects", len(frame), "projects", SOURCE)
-    out.add("s37a_grants_sek", frame["grant_sek"].sum(), "SEK", SOURCE)
-    out.add("s37a_participants", frame["participants"].sum(), "persons", SOURCE)
-    out.add("s37a_municipalities", frame["municipality_code"].nunique(), "municipalities", SOURCE)
+    out.add("s37a_projects", len(frame), SOURCE)
+    out.add("s37a_grants_sek", frame["grant_sek"].sum(), SOURCE)
+    out.add("s37a_participants", frame["participants"].sum(), SOURCE)
+    out.add("s37a_municipalities", frame["municipality_code"].nunique(), SOURCE)
     return out

@@ -27,16 +27,15 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
     out = FigureSet(data)
     frame = in_geography(data, SOURCE, geo)
     answered = frame[frame["answered"]]
-    out.add("so_survey_response_rate", share(len(answered), len(frame)), "percent", SOURCE)
+    out.add("so_survey_response_rate", share(len(answered), len(frame)), SOURCE)
     out.add(
         "so_share_munis_komvux_responsible",
         share((answered["organiser"] == "komvux").sum(), len(answered)),
-        "percent",
         SOURCE,
     )
     women, men = answered["participants_women"].sum(), answered["participants_men"].sum()
-    out.add("so_participants_women", women, "persons", SOURCE)
-    out.add("so_participants_men", men, "persons", SOURCE)
+    out.add("so_participants_women", women, SOURCE)
+    out.add("so_participants_men", men, SOURCE)
     return out
 
 

@@ -29,8 +29,8 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
     out = FigureSet(data)
     frame = in_geography(data, SOURCE, geo)
     women, men = frame["participants_women"].sum(), frame["participants_men"].sum()
-    out.add("tia_projects", len(frame), "projects", SOURCE)
-    out.add("tia_grants_sek", frame["grant_sek"].sum(), "SEK", SOURCE)
-    out.add("tia_participants", women + men, "persons", SOURCE)
-    out.add("tia_participants_share_women", share(women, women + men), "percent", SOURCE)
+    out.add("tia_projects", len(frame), SOURCE)
+    out.add("tia_grants_sek", frame["grant_sek"].sum(), SOURCE)
+    out.add("tia_participants", women + men, SOURCE)
+    out.add("tia_participants_share_women", share(women, women + men), SOURCE)
     return out

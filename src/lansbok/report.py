@@ -18,7 +18,14 @@ from lansbok import charts
 from lansbok.charts import caption_status
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, Dataset, atomic_write, load
 from lansbok.figures import OFFICIAL, SAMPLE, Figure, agrees, combined_status, round_half_up
-from lansbok.geography import RIKET, Geography, resolve, single_municipality
+from lansbok.geography import (
+    RIKET,
+    Geography,
+    is_municipality_code,
+    resolve,
+    resolve_municipality,
+    single_municipality,
+)
 from lansbok.population import PER, per_inhabitants, population
 from lansbok.privacy import policy
 from lansbok.safe import md_text, to_excel_csv, to_xlsx
@@ -153,9 +160,12 @@ class Page:
     @classmethod
     def open(cls, lan: str, data_dir: str | Path | None = None, year: int | None = None) -> Page:
         """The page of a geography for the edition of `year` (None: the latest); DataError
-        for a year with no published figures."""
+        for a year with no published figures. `lan` is Riket, a county or, by its code of
+        four digits (three, as papermill reads 0180), a municipality."""
         data = load(data_dir or DEFAULT_DATA_DIR).edition(year)
         charts.enable_offline_renderer()
+        if is_municipality_code(lan):
+            return cls(data, resolve_municipality(lan, data.table("municipalities")))
         return cls(data, resolve(lan, data.table("counties")))
 
     @property

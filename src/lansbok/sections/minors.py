@@ -134,9 +134,15 @@ def _published(data: Dataset, name: str, geo: Geography) -> dict[str, int | str]
     """A municipality's counts of a protected table in the edition's year, per category
     (`privacy.TOTAL` for the total), as published: the symbol where suppressed, 0 where the
     table has none."""
-    shown = privacy.protect(data, name).shown()
-    shown = shown[(shown["municipality_code"] == geo.code) & (shown["year"] == data.year)]
-    return dict(zip(shown["category"], shown["count"], strict=True))
+    key = ("published per municipality", name, data.year)
+    if key not in data.derived:  # once per table and year, not once per municipality
+        shown = privacy.protect(data, name).shown()
+        shown = shown[shown["year"] == data.year]
+        data.derived[key] = {
+            code: dict(zip(rows["category"], rows["count"], strict=True))
+            for code, rows in shown.groupby("municipality_code")
+        }
+    return data.derived[key].get(geo.code, {})
 
 
 def municipality_figures(data: Dataset, geo: Geography) -> FigureSet:

@@ -195,6 +195,16 @@ def test_the_page_table_in_swedish(dataset, malmo):
     assert not set(kommun.TABLES) & {"temporary_protection", "tia_grants"}
 
 
+def test_the_page_figures_at_every_level(dataset, malmo):
+    """The page's figures (what the runner keys a page by) for a municipality and for Riket."""
+    here, national = kommun.figures(dataset, malmo), kommun.figures(dataset, RIKET)
+    assert set(here) == set(national) == set(kommun.LABELS)
+    assert (
+        national["uam_assignments_total"].value
+        == minors.figures(dataset, RIKET)["uam_assignments_total"].value
+    )
+
+
 @pytest.mark.parametrize(("lan", "code"), [("1280", "1280"), (1280, "1280"), (180, "0180")])
 def test_page_opens_a_municipality_by_code(lan, code):
     page = Page.open(lan)

@@ -32,6 +32,9 @@ SECTIONS = {
 }
 # The tables the page reads: a change in them re-executes it.
 TABLES = sorted({t for module, _ in SECTIONS.values() for t in module.MUNICIPALITY_TABLES})
+# The page shows its county's and Riket's figures, and a municipality's protected counts of
+# minors depend on its whole county: its cache key covers the whole of its tables.
+ACROSS_COUNTIES = True
 # The Swedish label of each row. The one place the page's labels are written.
 LABELS = {
     "newly_arrived_received_by_municipalities": "Nyanlända mottagna",
@@ -71,6 +74,15 @@ ORGANISERS = {
     "upphandlad utförare": "en upphandlad utförare",
 }
 MODES = {"båda": "både på plats och digitalt", "digitalt": "digitalt", "på plats": "på plats"}
+
+
+def figures(data: Dataset, geo: Geography) -> dict[str, Figure]:
+    """The page's figures for a municipality (or the same figures for a county or Riket),
+    keyed by indicator id: every section's `municipality_figures`."""
+    out: dict[str, Figure] = {}
+    for module, _ in SECTIONS.values():
+        out.update(module.municipality_figures(data, geo))
+    return out
 
 
 def comparison(data: Dataset, geo: Geography, section: str) -> pd.DataFrame:

@@ -360,15 +360,17 @@ def build(
     force: bool = False,
     progress: bool = True,
     year: int | None = None,
+    municipalities: list[Geography] = (),
 ) -> BuildResult:
     """Validate, execute every page of the edition `year` (default: the latest year with
     published figures; cached), write the generated pages and build the book.
-    `geographies` (default: Riket and every county) narrows the book, for tests."""
+    `geographies` (default: Riket and every county) narrows the book, for tests;
+    `municipalities` adds their municipality pages."""
     data = load(data_dir, check=True).edition(year)
     out_dir = root / OUTPUT_DIR.name
     started = time.perf_counter()
     report = run(
-        geographies or all_geographies(data),
+        [*(geographies or all_geographies(data)), *municipalities],
         data_dir=data_dir,
         out_dir=out_dir,
         templates_dir=root / "notebooks",

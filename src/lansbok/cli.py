@@ -13,7 +13,7 @@ import typer
 
 from lansbok import data as data_module
 from lansbok.data import DEFAULT_DATA_DIR, DataError
-from lansbok.geography import UnknownGeography, resolve
+from lansbok.geography import UnknownGeography, resolve, resolve_municipality
 
 app = typer.Typer(
     help="Länsstyrelsernas integrationsarbete: data, figures and book.",
@@ -155,6 +155,10 @@ def run_notebooks(
     lan: Annotated[
         list[str] | None, typer.Option("--lan", help="A county (code, name or letter) or SE.")
     ] = None,
+    kommun: Annotated[
+        list[str] | None,
+        typer.Option("--kommun", help="A municipality (code or name): its municipality page."),
+    ] = None,
     all_geographies: Annotated[
         bool, typer.Option("--all", help="Riket and the 21 counties.")
     ] = False,
@@ -191,10 +195,11 @@ def run_notebooks(
                 counties_table = dataset.table("counties")
                 if all_geographies:
                     geos = runner.all_geographies(dataset)
-                elif lan:
-                    geos = list(dict.fromkeys(resolve(value, counties_table) for value in lan))
+                elif lan or kommun:
+                    geos = [resolve(value, counties_table) for value in lan or []]
+                    geos = list(dict.fromkeys(geos + municipalities(dataset, kommun)))
                 else:
-                    raise UnknownGeography("give --lan or --all")
+                    raise UnknownGeography("give --lan, --kommun or --all")
                 if html_dir:
                     runner.check_out_dir(html_dir, "--html", create=False)
                 report = runner.run(
@@ -231,6 +236,11 @@ def run_notebooks(
         _interrupted(stop)
 
 
+def municipalities(dataset, values: list[str] | None) -> list:
+    table = dataset.table("municipalities")
+    return [resolve_municipality(value, table) for value in values or []]
+
+
 def _write_html(geos, section_names: list[str], out: Path, html_dir: Path, year: int) -> None:
     from lansbok import run as runner
     from lansbok.export import write_site
@@ -253,6 +263,10 @@ def book(
     data_dir: DataDir = DEFAULT_DATA_DIR,
     root: Annotated[Path | None, typer.Option("--root", file_okay=False, hidden=True)] = None,
     lan: Annotated[list[str] | None, typer.Option("--lan", hidden=True)] = None,
+    kommun: Annotated[
+        list[str] | None,
+        typer.Option("--kommun", help="Add this municipality's page (code or name) to the book."),
+    ] = None,
 ) -> None:
     """Validate, execute every page (cached), and build the book strictly into _build/html."""
     from lansbok.book import BuildError, build
@@ -262,9 +276,12 @@ def book(
     options = {"root": root} if root else {}
     try:
         with interruptible():
+            dataset = data_module.load(data_dir)
             if lan:  # a smaller book, for tests
-                counties_table = data_module.load(data_dir).table("counties")
+                counties_table = dataset.table("counties")
                 options["geographies"] = [resolve(value, counties_table) for value in lan]
+            if kommun:
+                options["municipalities"] = municipalities(dataset, kommun)
             result = build(data_dir=data_dir, jobs=jobs, force=force, year=year, **options)
     except DataError as error:
         _fail(error)

@@ -26,7 +26,14 @@ from lansbok.figures import (
     indicator,
     round_half_up,
 )
-from lansbok.geography import RIKET, Geography, resolve, single_municipality
+from lansbok.geography import (
+    RIKET,
+    Geography,
+    is_municipality_code,
+    resolve,
+    resolve_municipality,
+    single_municipality,
+)
 from lansbok.population import PER, per_inhabitants, population
 from lansbok.privacy import policy
 from lansbok.safe import md_text, to_excel_csv, to_xlsx
@@ -169,12 +176,17 @@ class Page:
     ) -> Page:
         """The page `section` (a name registered in lansbok.sections.PAGES) of a geography for
         the edition of `year` (None: the latest), reading only the tables the section declares.
-        DataError for a year with no published figures."""
+        DataError for a year with no published figures. `lan` is Riket, a county or, by its
+        code of four digits (three, as papermill reads 0180), a municipality."""
         data = load(data_dir or DEFAULT_DATA_DIR).edition(year)
         if section is not None:
             data = PAGES[section].view(data)
         charts.enable_offline_renderer()
-        return cls(data, resolve(lan, data.table("counties")), section)
+        if is_municipality_code(lan):
+            geo = resolve_municipality(lan, data.table("municipalities"))
+        else:
+            geo = resolve(lan, data.table("counties"))
+        return cls(data, geo, section)
 
     @property
     def year(self) -> int:

@@ -39,6 +39,12 @@ from lansbok.sections.common import in_geography
 TEMPLATES_DIR = PROJECT_ROOT / "notebooks"
 OUTPUT_DIR = PROJECT_ROOT / "generated"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# How to ask for a geography of each level.
+MADE_FOR = {
+    "riket": "Riket (--lan SE)",
+    "lan": "a county (--lan)",
+    "kommun": "a municipality (--kommun)",
+}
 SCRATCH_PREFIX = "lansbok-run-"  # + the command's pid: this run's temporary folder
 
 
@@ -75,13 +81,9 @@ def all_geographies(data: Dataset) -> list[Geography]:
     return [RIKET, *counties(data.table("counties"))]
 
 
-def level(geo: Geography) -> str:
-    return "riket" if geo.is_national else "lan"
-
-
 def pages_for(geo: Geography, section_names: list[str]) -> list[str]:
     """The pages of section_names that are made for this geography's level."""
-    return [s for s in section_names if level(geo) in PAGES[s].levels]
+    return [s for s in section_names if geo.level in PAGES[s].levels]
 
 
 def edition_dir(out_dir: Path, year: int) -> Path:
@@ -254,7 +256,11 @@ def plan(
         raise RunError(f"unknown section {unknown}. Valid: {', '.join(PAGES)}")
     for name in section_names:
         if not any(name in pages_for(geo, [name]) for geo in geos):
-            made_for = {"riket": "Riket (--lan SE)", "lan": "a county (--lan)"}
+            made_for = {
+                "riket": "Riket (--lan SE)",
+                "lan": "a county (--lan)",
+                "kommun": "a municipality (--kommun)",
+            }
             levels = " or ".join(made_for.get(lv, lv) for lv in PAGES[name].levels)
             raise RunError(f"section {name} is made for {levels} only")
     check_templates(section_names, templates_dir)

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from lansbok.data import Dataset, atomic_write
-from lansbok.geography import RIKET, counties
+from lansbok.geography import RIKET, counties, municipalities
 from lansbok.safe import md_text
 from lansbok.sections import SECTIONS
 
@@ -31,8 +31,9 @@ STATIC_CHAPTERS = [
 # for the book's edition.
 RECONCILIATION = "avstamning"
 OVERVIEW = "overview"  # a county's landing page (lansbok.overview)
-# A county's pages: generated/<year>/<two-digit code>/<page>.
-COUNTY_PAGE = re.compile(r"^generated/\d{4}/(\d{2})/[^/]+$")
+MUNICIPALITY = "kommun"  # a municipality's page (lansbok.kommun), listed in its county
+# A county's pages, and its municipalities': generated/<year>/<county code>[<two digits>]/<page>.
+COUNTY_PAGE = re.compile(r"^generated/\d{4}/(\d{2})(?:\d{2})?/[^/]+$")
 EDITION_FILE = "edition.json"  # generated/edition.json: the book's year, for its title
 
 
@@ -47,6 +48,11 @@ def write_toc(data: Dataset, out_dir: Path) -> Path:
     edition = out_dir / str(data.year)
     riket_caption = f"Riket {data.year}"
     riket, lan = [], []
+    municipality_pages: dict[str, list[tuple[Path, str]]] = {}
+    for muni in municipalities(data.table("municipalities")):
+        page = edition / muni.code / f"{MUNICIPALITY}.ipynb"
+        if page.exists():
+            municipality_pages.setdefault(muni.parent, []).append((page, muni.name))
     for geo in [RIKET, *counties(data.table("counties"))]:
         folder = edition / geo.code
         # Executed pages only: a download left by a failed page is no page.
@@ -54,6 +60,8 @@ def write_toc(data: Dataset, out_dir: Path) -> Path:
         reconciliation = out_dir / f"{RECONCILIATION}.md"
         if geo.is_national and pages and reconciliation.exists():
             pages.append(reconciliation)
+        own = municipality_pages.get(geo.code, [])
+        pages += [page for page, _ in own]
         if not pages:
             continue
         landing = folder / f"{OVERVIEW}.ipynb"
@@ -65,7 +73,10 @@ def write_toc(data: Dataset, out_dir: Path) -> Path:
         chapter = {"file": _doc(landing, root)}
         if landing.stem == OVERVIEW:  # the side bar names the county, not the page's title
             chapter["title"] = geo.name
-        chapter["sections"] = [{"file": _doc(p, root)} for p in pages]
+        titles = {page: name for page, name in own}  # a municipality's page: its name
+        chapter["sections"] = [
+            {"file": _doc(p, root), **({"title": titles[p]} if p in titles else {})} for p in pages
+        ]
         (riket if geo.is_national else lan).append(chapter)
     # The counties last: the other parts are then reached without passing 21 counties.
     parts = [{"caption": riket_caption, "chapters": riket}]

@@ -83,7 +83,7 @@ def test_a_page_for_riket_only_asked_for_a_county_is_a_clear_error(tmp_path, htm
 
 def test_no_geography_is_a_clear_error(tmp_path):
     result = invoke("--section", "tia", "--out", str(tmp_path / "out"))
-    assert result.exit_code == 2 and "give --lan or --all" in result.output
+    assert result.exit_code == 2 and "give --lan, --kommun or --all" in result.output
 
 
 # --- templates -----------------------------------------------------------------------------

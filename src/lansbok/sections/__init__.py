@@ -104,6 +104,10 @@ register(Section("tia", "TIA", "lansbok.sections.tia", ("tia_grants",)))
 register(Section("s37a", "37 a §", "lansbok.sections.s37a", ("s37a_grants",)))
 register(Section("so", "Samhällsorientering", "lansbok.sections.so", ("so_survey",)))
 register(Section("comparisons", "Jämförelser", "lansbok.comparisons", _ALL, ("riket",), False))
+# A municipality beside its county and Riket, for the sections with municipality data. Its
+# protected counts of minors depend on the whole county: its key covers every county's rows.
+_KOMMUN = ("kommunmottagna", "reception", "kommuntal", *_MINORS[1:], "so_survey")
+register(Section("kommun", "Kommunen", "lansbok.kommun", _KOMMUN, ("kommun",), False, True))
 
 # Figures of the summary that no table can compute: they are stated, not counted (the reason is
 # shown in the book's reconciliation).

@@ -6,7 +6,7 @@ import pandas as pd
 
 from lansbok.data import Dataset
 from lansbok.figures import Figure, combined_status, indicator
-from lansbok.geography import Geography
+from lansbok.geography import MUNICIPALITY_LEVEL, Geography, NotAtLevel, finest_level
 
 
 def in_geography(
@@ -14,7 +14,8 @@ def in_geography(
 ) -> pd.DataFrame:
     """Rows of a table that belong to the geography and, for a table with a year column, to
     the edition's year (`every_year` keeps a series whole), with county_code and municipality
-    names joined for municipality tables. Adds a `status` column from the resource."""
+    names joined for municipality tables. Adds a `status` column from the resource. For a
+    municipality, its rows of a municipality table; a coarser table raises NotAtLevel."""
     key = ("in_geography", name)
     frame = data.table(name)  # refuses a table the page does not declare
     if key not in data.derived:  # the join is the costly part: once per table
@@ -25,7 +26,12 @@ def in_geography(
     frame = data.derived[key]
     if "year" in frame.columns and not every_year:
         frame = frame[frame["year"] == data.year]
-    if not geo.is_national:
+    if geo.is_municipality:  # a county's figure is no municipality's: refuse, do not pretend
+        level = finest_level(data.resources[name])
+        if level != MUNICIPALITY_LEVEL:
+            raise NotAtLevel(f"{name} has no municipality breakdown (its finest level: {level})")
+        frame = frame[frame["municipality_code"] == geo.code]
+    elif not geo.is_national:
         if "county_code" not in frame.columns:
             raise ValueError(f"{name} has no county breakdown")
         frame = frame[frame["county_code"] == geo.code]

@@ -7,7 +7,8 @@ import pandas as pd
 from lansbok import privacy
 from lansbok.data import Dataset
 from lansbok.figures import share
-from lansbok.geography import Geography
+from lansbok.geography import Geography, NotAtLevel
+from lansbok.sections import municipal
 from lansbok.sections.common import FigureSet, in_geography
 
 # Indicator id of each country's share of the asylum-seeking minors in the summary.
@@ -62,6 +63,8 @@ def assignments_for_chart(assigned: pd.DataFrame, top: int = 25) -> pd.DataFrame
 
 
 def figures(data: Dataset, geo: Geography) -> FigureSet:
+    if geo.is_municipality:  # its raw counts are never shown: see municipality_figures
+        raise NotAtLevel("a municipality's counts of minors are its published ones")
     out = FigureSet(data)
     if geo.is_national:  # applications are counted for the whole country only
         apps = data.table("minors_applications")
@@ -112,3 +115,52 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
     resettled = in_geography(data, "minors_resettled", geo)
     out.add("uam_resettled", resettled["children"].sum(), "minors_resettled")
     return out
+
+
+# A municipality page: the counts per municipality, protected as every page publishes them.
+BASES = ("anknytning", "maluppfyllnad")
+
+
+def _published(data: Dataset, name: str, geo: Geography) -> dict[str, int | str]:
+    """A municipality's counts of a protected table in the edition's year, per category
+    (`privacy.TOTAL` for the total), as published: the symbol where suppressed, 0 where the
+    table has none."""
+    key = ("published per municipality", name, data.year)
+    if key not in data.derived:  # once per table and year, not once per municipality
+        shown = privacy.protect(data, name).shown()
+        shown = shown[shown["year"] == data.year]
+        data.derived[key] = {
+            code: dict(zip(rows["category"], rows["count"], strict=True))
+            for code, rows in shown.groupby("municipality_code")
+        }
+    return data.derived[key].get(geo.code, {})
+
+
+def municipality_figures(data: Dataset, geo: Geography) -> FigureSet:
+    """Children assigned (in all, by anknytning and by måluppfyllnad) and resettled children
+    received, for a municipality, a county or Riket. A municipality's counts are those every
+    page publishes (lansbok.privacy): a suppressed count is the policy's symbol (text), never
+    the number; a county's and Riket's totals are exact, as published."""
+    out = FigureSet(data)
+    assigned = "minors_assignments"
+    if geo.is_municipality:
+        counts = _published(data, assigned, geo)
+        total = counts.get(privacy.TOTAL, 0)
+        per_basis = {basis: counts.get(basis, 0) for basis in BASES}
+        resettled = _published(data, "minors_resettled", geo).get(privacy.TOTAL, 0)
+    else:
+        rows = in_geography(data, assigned, geo)
+        total = rows["children"].sum()
+        per_basis = {b: rows.loc[rows["basis"] == b, "children"].sum() for b in BASES}
+        resettled = in_geography(data, "minors_resettled", geo)["children"].sum()
+    out.add("uam_assignments_total", total, assigned)
+    for basis in BASES:
+        out.add(f"uam_assignments_{basis}", per_basis[basis], assigned)
+    out.add("uam_resettled", resettled, "minors_resettled")
+    return out
+
+
+def municipality_comparison(data: Dataset, geo: Geography) -> pd.DataFrame:
+    """A municipality's figures beside its county's and Riket's (`municipal.beside`), with
+    the symbol where its count is suppressed."""
+    return municipal.beside(data, geo, municipality_figures)

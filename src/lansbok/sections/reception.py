@@ -12,6 +12,7 @@ from lansbok.data import Dataset
 from lansbok.figures import combined_status, share
 from lansbok.geography import Geography
 from lansbok.population import municipality_population, rate
+from lansbok.sections import municipal
 from lansbok.sections.common import FigureSet, in_geography
 
 CHILDREN, WORKING_AGE = "0-17", "20-65"
@@ -206,3 +207,45 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
         "establishment_exits",
     )
     return out
+
+
+# A municipality page: the figures its municipality tables give (the rest stop at the county).
+# The shares of the people received, by a column's value.
+SHARES = {
+    "newly_arrived_share_women": ("sex", "kvinna"),
+    "newly_arrived_share_age_20_65": ("age_band", WORKING_AGE),
+    "newly_arrived_share_children": ("age_band", CHILDREN),
+    "newly_arrived_share_ukrainian": ("citizenship", "Ukraina"),
+}
+
+
+def municipality_figures(data: Dataset, geo: Geography) -> FigureSet:
+    """The figures of the section's municipality tables, defined as in `figures` and computed
+    alike for a municipality, a county or Riket: the people received (per 10 000 inhabitants
+    in `municipality_comparison`), the shares of women, 20–65-year-olds, children and
+    Ukrainians among them, and the kommuntal (ordinary and for people with temporary
+    protection)."""
+    out = FigureSet(data)
+    received = received_by_municipality(data, geo)
+    sources = tuple(
+        sorted({"kommunmottagna" if s == "official" else "reception" for s in received["status"]})
+    )
+    out.add(
+        "newly_arrived_received_by_municipalities",
+        received["persons"].sum(),
+        *(sources or ("reception",)),  # no one received: the count is the sample's zero
+    )
+    people = in_geography(data, "reception", geo)
+    n = people["persons"].sum()
+    for key, (column, value) in SHARES.items():
+        part = people.loc[people[column] == value, "persons"].sum()
+        out.add(key, share(part, n), "reception")
+    kommuntal = in_geography(data, "kommuntal", geo)
+    for column in ("kommuntal_ordinary", "kommuntal_temporary_protection"):
+        out.add(column, kommuntal[column].sum(), "kommuntal")
+    return out
+
+
+def municipality_comparison(data: Dataset, geo: Geography) -> pd.DataFrame:
+    """A municipality's figures beside its county's and Riket's (`municipal.beside`)."""
+    return municipal.beside(data, geo, municipality_figures)

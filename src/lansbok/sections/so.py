@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import pandas as pd
 
 from lansbok.data import Dataset
 from lansbok.figures import share
 from lansbok.geography import Geography, single_municipality
+from lansbok.sections import municipal
 from lansbok.sections.common import FigureSet, in_geography
 
 SOURCE = "so_survey"
@@ -50,3 +54,41 @@ def one_municipality_words(data: Dataset, geo: Geography) -> dict[str, str]:
         return {"so_svar": "svarade inte på", "so_komvux": "har inte uppgett om den har lagt"}
     komvux = (answered["organiser"] == "komvux").any()
     return {"so_svar": "svarade på", "so_komvux": "har lagt" if komvux else "har inte lagt"}
+
+
+# A municipality page: the municipality's answer to the survey.
+PARTICIPANTS = ("so_participants_women", "so_participants_men")
+
+
+def municipality_figures(data: Dataset, geo: Geography) -> FigureSet:
+    """The survey's figures (as `figures`) for a municipality, a county or Riket. For one
+    municipality the shares are 100 or 0 (it answered or not, it has put SO at Komvux or
+    not); a municipality that did not answer has no count of participants (missing, not 0)."""
+    out = figures(data, geo)
+    if geo.is_municipality and not in_geography(data, SOURCE, geo)["answered"].any():
+        for key in PARTICIPANTS:
+            out[key] = replace(out[key], value=math.nan)
+    return out
+
+
+def municipality_comparison(data: Dataset, geo: Geography) -> pd.DataFrame:
+    """A municipality's figures beside its county's and Riket's (`municipal.beside`)."""
+    return municipal.beside(data, geo, municipality_figures)
+
+
+def survey_answer(data: Dataset, geo: Geography) -> dict | None:
+    """A municipality's answer to the survey: whether it answered and, if so, who organises
+    SO (`organiser`), how (`mode`) and in how many languages, with the status; None when the
+    survey has no row for it."""
+    rows = in_geography(data, SOURCE, geo)
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    answered = bool(row["answered"])
+    known = {
+        key: (row[key] if answered and not pd.isna(row[key]) else None)
+        for key in ("organiser", "mode", "languages")
+    }
+    if known["languages"] is not None:
+        known["languages"] = int(known["languages"])
+    return {"answered": answered, **known, "status": row["status"]}

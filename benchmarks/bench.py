@@ -120,7 +120,7 @@ def naive(root: Path, data_dir: Path, data) -> tuple[dict, dict]:
         for geo, page in jobs:
             target = output_path(out, geo, page, data.year)
             target.parent.mkdir(parents=True, exist_ok=True)
-            params = parameters(geo, data_dir, data.year)
+            params = parameters(geo, data_dir, data.year, root / "notebooks")
             command = [
                 str(BIN / "papermill"),
                 "--no-progress-bar",

@@ -275,7 +275,7 @@ def _add(archive: zipfile.ZipFile, name: str, text: str) -> None:
 def write_generated(data: Dataset, out_dir: Path, root: Path) -> None:
     atomic_write(out_dir / f"{RECONCILIATION}.md", reconciliation_page(data))
     atomic_write(out_dir / "status.md", page_status(data, out_dir))
-    atomic_write(out_dir / "korthet.md", in_brief(data))
+    atomic_write(out_dir / "korthet.md", in_brief(data, root / "notebooks" / "text"))
     atomic_write(out_dir / "katalog.md", catalogue(data))
     atomic_write(out_dir / "metod.md", sample_method(data))
     # The suppression audit and the chart bundle take seconds: made again only from new inputs.

@@ -50,6 +50,13 @@ def _fail_os(error: OSError) -> None:
     raise typer.Exit(1)
 
 
+Jobs = Annotated[int | None, typer.Option("--jobs", min=1, help="Parallel kernels.")]
+Year = Annotated[
+    int | None,
+    typer.Option("--year", help="The edition (default: the latest year with published figures)."),
+]
+
+
 @app.command()
 def validate(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """Validate every table against data/datapackage.json and the national totals."""
@@ -64,11 +71,16 @@ def validate(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
 
 
 @app.command()
-def sample(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
-    """Regenerate the sample tables (deterministic; see lansbok.sample for the method)."""
+def sample(data_dir: DataDir = DEFAULT_DATA_DIR, year: Year = None) -> None:
+    """Regenerate the sample tables of an edition (deterministic; see lansbok.sample for the
+    method); other years' rows are kept."""
     from lansbok import sample as sample_module
 
-    for path in sample_module.write(data_dir):
+    try:
+        paths = sample_module.write(data_dir, year=year)
+    except DataError as error:
+        _fail(error)
+    for path in paths:
         typer.echo(f"wrote {path}")
 
 
@@ -141,13 +153,6 @@ def _interrupted(stop) -> None:
         err=True,
     )
     raise typer.Exit(stop.exit_code)
-
-
-Jobs = Annotated[int | None, typer.Option("--jobs", min=1, help="Parallel kernels.")]
-Year = Annotated[
-    int | None,
-    typer.Option("--year", help="The edition (default: the latest year with published figures)."),
-]
 
 
 @app.command("run")

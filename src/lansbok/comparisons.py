@@ -38,7 +38,7 @@ RATE_UNIT_SV = f"per {sv_number(PER)} invånare"
 
 def label(indicator: Indicator, year: int) -> str:
     """An indicator's label as the comparison shows it: a share with '(%)', a count or an
-    amount with its year, an amount with '(kr)' ('Beviljade TIA-medel 2024 (kr)')."""
+    amount with its year, an amount with '(kr)' ('Beviljade TIA-medel <year> (kr)')."""
     if indicator.unit in PERCENT_UNITS:
         return f"{indicator.label_sv} (%)"
     return f"{indicator.label_sv} {year}" + (" (kr)" if indicator.unit == "SEK" else "")

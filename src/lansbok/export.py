@@ -171,7 +171,8 @@ def write_site(notebooks: list[Path], target: Path, geo: Geography | None = None
         if path.stem != OVERVIEW:
             links.append(f'<li><a href="{out.name}">{html.escape(title)}</a></li>')
     if OVERVIEW not in files:
-        heading = f"{geo.name} 2024" if geo else "Innehåll"
+        year = nbformat.read(notebooks[0], as_version=4).metadata["lansbok"]["year"]
+        heading = f"{geo.name} {year}" if geo else "Innehåll"
         index = (
             head(heading) + "</head>\n<body>\n<main>\n"
             f"<h1>{html.escape(heading)}</h1>\n<ul>\n" + "\n".join(links) + "\n</ul>\n"

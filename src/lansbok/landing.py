@@ -1,12 +1,14 @@
-"""The landing page's "2024 i korthet": the summary's messages and key figures, computed from
+"""The landing page's "<year> i korthet": the summary's messages and key figures, computed from
 the data, each linked to its section (`notebooks/text/<year>/index.yml` holds the words)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lansbok import charts, sections
 from lansbok.data import Dataset
 from lansbok.geography import RIKET
-from lansbok.report import Page, texts
+from lansbok.report import TEXT_DIR, Page, texts
 
 
 def asylum_chart(data: Dataset) -> str:
@@ -30,14 +32,14 @@ def asylum_chart(data: Dataset) -> str:
     return "```{raw} html\n" + markup + "\n```"
 
 
-def in_brief(data: Dataset) -> str:
+def in_brief(data: Dataset, text_dir: Path = TEXT_DIR) -> str:
     """MyST Markdown: the landing page of the edition: its title, the opening text, a grid of
     key-figure cards, the closing text and how to read the book."""
     page = Page(data, RIKET)
     figures = sections.key_figures(data, RIKET)
     page.describe(figures, figures)
     fill = page.fill
-    text = texts(data.year, "index")
+    text = texts(data.year, "index", text_dir)
     cards = []
     for card in text["nyckeltal"]:
         cards += [

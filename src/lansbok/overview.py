@@ -1,4 +1,4 @@
-"""A county in brief ("<län> 2024 i korthet"), the page that opens each county's chapter: the
+"""A county in brief ("<län> <year> i korthet"), the page that opens each county's chapter: the
 county's headline figures of every section beside Riket's, per 10 000 inhabitants where they
 count people, and the county's rank among the 21 counties.
 
@@ -236,7 +236,8 @@ def intro(data: Dataset, geo: Geography) -> str:
     """The page's opening paragraph (HTML)."""
     return paragraph(
         f"{municipalities_text(data, geo)} Tabellen visar några av länets viktigaste siffror för "
-        "2024 från varje avsnitt, bredvid rikets. Avsnitten har fler siffror, diagram och tabeller."
+        f"{data.year} från varje avsnitt, bredvid rikets. Avsnitten har fler siffror, diagram "
+        "och tabeller."
     )
 
 

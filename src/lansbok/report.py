@@ -75,9 +75,16 @@ WORD_UNITS = {"persons", "children", "municipalities", "projects", "counties", "
 
 
 @cache
-def texts(year: int, name: str) -> dict:
+def texts(year: int, name: str, text_dir: Path = TEXT_DIR) -> dict:
     """The running text `name` of a year (notebooks/text/<year>/<name>.yml), read once."""
-    return yaml.safe_load((TEXT_DIR / str(year) / f"{name}.yml").read_text(encoding="utf-8"))
+    path = Path(text_dir) / str(year) / f"{name}.yml"
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"{path}: no running text for {name} in {year}; write it after that year's summary "
+            "(the chapter Ny årgång says how)"
+        ) from None
 
 
 def in_words(value: float) -> str | None:
@@ -164,6 +171,7 @@ class Page:
     data: Dataset  # seen as one edition (data.year)
     geo: Geography
     section: str | None = None  # the registered page (lansbok.sections.PAGES) it shows
+    text_dir: Path = TEXT_DIR  # the running texts, per year
     words: dict[str, str] = field(default_factory=dict)  # what `say` may put into the text
 
     @classmethod
@@ -173,6 +181,7 @@ class Page:
         data_dir: str | Path | None = None,
         year: int | None = None,
         section: str | None = None,
+        text_dir: str | Path | None = None,
     ) -> Page:
         """The page `section` (a name registered in lansbok.sections.PAGES) of a geography for
         the edition of `year` (None: the latest), reading only the tables the section declares.
@@ -186,7 +195,7 @@ class Page:
             geo = resolve_municipality(lan, data.table("municipalities"))
         else:
             geo = resolve(lan, data.table("counties"))
-        return cls(data, geo, section)
+        return cls(data, geo, section, Path(text_dir or TEXT_DIR))
 
     @property
     def year(self) -> int:
@@ -235,7 +244,7 @@ class Page:
 
     def passage(self, key: str, **extra) -> str:
         """The Markdown of a passage of the section's running text (see `say`)."""
-        passage = texts(self.year, self.section)[key]
+        passage = texts(self.year, self.section, self.text_dir)[key]
         if isinstance(passage, dict):  # riket, lan, and en_kommun for a county of one (Gotland)
             one = "kommunen" in self.words and "en_kommun" in passage
             passage = passage["riket" if self.geo.is_national else "en_kommun" if one else "lan"]

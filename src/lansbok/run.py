@@ -156,8 +156,11 @@ class KeyMaker:
     def key(self, template: Path, geo: Geography, section: str) -> str:
         digest = hashlib.sha256(self.shared.encode())
         digest.update(template.read_bytes())
-        params = parameters(geo, self.data_dir, self.data.year)
+        params = parameters(geo, self.data_dir, self.data.year, template.parent)
         digest.update(json.dumps(params, sort_keys=True).encode())
+        text = text_dir(template.parent) / str(self.data.year) / f"{section}.yml"
+        if text.exists():  # the page's running text for the year
+            digest.update(text.read_bytes())
         page = PAGES[section]
         for name in page.tables:
             frame = self.data.table(name)
@@ -173,8 +176,18 @@ class KeyMaker:
         return digest.hexdigest()
 
 
-def parameters(geo: Geography, data_dir: Path, year: int) -> dict:
-    return {"lan": geo.code, "year": year, "data_dir": str(Path(data_dir).resolve())}
+def parameters(geo: Geography, data_dir: Path, year: int, templates_dir: Path) -> dict:
+    return {
+        "lan": geo.code,
+        "year": year,
+        "data_dir": str(Path(data_dir).resolve()),
+        "text_dir": str(text_dir(templates_dir).resolve()),
+    }
+
+
+def text_dir(templates_dir: Path) -> Path:
+    """The running texts beside the templates: text/<year>/<page>.yml."""
+    return Path(templates_dir) / "text"
 
 
 def _sha256(data: bytes) -> str:
@@ -316,7 +329,7 @@ def execute(job: Job, data_dir: Path, timeout: int, scratch: str, retries: int =
                 notebook = papermill.execute_notebook(
                     str(job.template),
                     None,
-                    parameters=parameters(job.geo, data_dir, job.year),
+                    parameters=parameters(job.geo, data_dir, job.year, job.template.parent),
                     kernel_name="python3",
                     progress_bar=False,
                     log_output=False,

@@ -27,6 +27,7 @@ labelled `sample`. The function `generate` returns the same frames on every run.
 
 from __future__ import annotations
 
+import io
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,8 +38,7 @@ import pandas as pd
 
 from lansbok.data import DEFAULT_DATA_DIR, Dataset, atomic_write, load
 
-SEED = 2024
-SAMPLE_YEAR = 2024  # the edition whose published figures the sample adds up to
+SEED = 2024  # the seed of every stream: a number, not the edition
 
 
 def apportion(total: int, weights) -> np.ndarray:
@@ -151,10 +151,10 @@ def recipes() -> dict[str, Recipe]:
 def generate(
     data_dir: Path | str = DEFAULT_DATA_DIR, seed: int = SEED, year: int | None = None
 ) -> dict[str, pd.DataFrame]:
-    """Build every sample table of the edition `year` (default SAMPLE_YEAR) from the official
-    tables in data_dir (not written)."""
-    year = SAMPLE_YEAR if year is None else year
+    """Build every sample table of the edition `year` (default: the latest year with published
+    figures) from the official tables in data_dir (not written)."""
     data = load(data_dir)
+    year = data.year if year is None else year
     weights = Weights.from_dataset(data)
     published = data.edition(year).published().set_index("indicator_id")["value"]
     official = {key: int(value) for key, value in published.items()}
@@ -171,15 +171,40 @@ def generate(
     }
 
 
-def write(data_dir: Path | str = DEFAULT_DATA_DIR, seed: int = SEED) -> list[Path]:
-    """Regenerate the sample tables of SAMPLE_YEAR and write them to their resources' paths."""
+def write(
+    data_dir: Path | str = DEFAULT_DATA_DIR, seed: int = SEED, year: int | None = None
+) -> list[Path]:
+    """Regenerate the sample tables of the edition `year` (default: the latest) and write them
+    to their resources' paths. The year's rows are replaced and every other year's rows kept,
+    so that a new edition's sample leaves the earlier ones as they were; a recipe's rows of
+    another year (the year before, for a change) only fill a year the table does not have."""
     data_dir = Path(data_dir)
-    resources = load(data_dir).resources
+    data = load(data_dir)
+    year = data.year if year is None else year
     written = []
-    for name, frame in generate(data_dir, seed).items():
-        resource = resources[name]
+    for name, frame in generate(data_dir, seed, year).items():
+        resource = data.resources[name]
         assert resource["status"] == "sample", f"{name} is not a sample resource"
         target = data_dir / resource["path"]
-        atomic_write(target, frame.to_csv(index=False, lineterminator="\n"))
+        atomic_write(target, _merged(target, _as_text(frame), year).to_csv(**CSV))
         written.append(target)
     return written
+
+
+CSV = {"index": False, "lineterminator": "\n"}
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame's cells as the CSV writes them, so that rows read back from a file and rows just
+    made are written alike."""
+    return pd.read_csv(io.StringIO(frame.to_csv(**CSV)), dtype=str, keep_default_na=False)
+
+
+def _merged(target: Path, made: pd.DataFrame, year: int) -> pd.DataFrame:
+    if not target.exists():
+        return made
+    existing = pd.read_csv(target, dtype=str, keep_default_na=False)
+    kept = existing[existing["year"] != str(year)]
+    this_year = made[made["year"] == str(year)]
+    filling = made[(made["year"] != str(year)) & ~made["year"].isin(kept["year"])]
+    return pd.concat([this_year, kept, filling], ignore_index=True)

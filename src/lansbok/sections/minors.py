@@ -33,7 +33,7 @@ def applications_by_country(data: Dataset) -> pd.DataFrame:
 
 
 def assignments_by_municipality(data: Dataset, geo: Geography) -> pd.DataFrame:
-    """Children assigned in 2024 per municipality and basis (anknytning / måluppfyllnad), as
+    """Children assigned in the year per municipality and basis (anknytning / måluppfyllnad), as
     published: small counts are the policy's symbol (lansbok.privacy). Published counts come
     first, largest first; municipalities whose total is suppressed follow in code order, so that
     the order reveals nothing."""

@@ -301,9 +301,10 @@ class Dataset:
         return self.chosen_year if self.chosen_year is not None else self.years[-1]
 
     def edition(self, year: int | None = None) -> Dataset:
-        """The data as the edition of `year` (None: the latest). DataError for a year with no
-        published figures."""
-        year = self.years[-1] if year is None else year
+        """The data as the edition of `year` (None: this view's edition, or the latest).
+        DataError for a year with no published figures."""
+        if year is None:
+            year = self.chosen_year if self.chosen_year is not None else self.years[-1]
         if year not in self.years:
             where = str(self.data_dir / self.resources["published_figures"]["path"])
             editions = ", ".join(map(str, self.years))

@@ -491,9 +491,8 @@ def run(
         raise RunError(f"--jobs must be 1 or more, not {jobs}")
     if timeout < 1:
         raise RunError(f"--timeout must be 1 second or more, not {timeout}")
-    data = data or load(data_dir, check=True)
-    if year is not None:
-        data = data.edition(year)
+    # Always one edition: its tables end with its year, as its pages read them.
+    data = (data or load(data_dir, check=True)).edition(year)
     # By default every page made for at least one of the geographies.
     section_names = section_names or [s for s in PAGES if any(pages_for(g, [s]) for g in geos)]
     report = Report()

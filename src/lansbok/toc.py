@@ -25,6 +25,7 @@ STATIC_CHAPTERS = [
     "chapters/data",
     "chapters/metod",
     "chapters/kor-for-ditt-lan",
+    "chapters/ny-argang",
     "chapters/ordlista",
 ]
 # Riket's page comparing computed and published figures: generated/avstamning.md, written

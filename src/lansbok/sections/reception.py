@@ -59,6 +59,8 @@ def quota_revision(data: Dataset) -> dict[str, int | str]:
     `quota_initial`, `quota_revised`, `quota_valid_from` and `quota_source` of the text."""
     rows = data.table("assignments_national")
     rows = rows[rows["year"] == data.year].set_index("version")
+    if "revised" not in rows.index:  # a year whose länstal were not revised
+        return {"quota_initial": int(rows.loc["initial", "national_total"])}
     revised = rows.loc["revised"]
     valid_from = pd.Timestamp(revised["valid_from"])
     statute = re.match(r"SFS \d{4}:\d+", revised["source"])

@@ -50,8 +50,109 @@ def copy_book_source(target: Path) -> None:
             shutil.copy(source, target / name)
 
 
+@pytest.fixture(scope="session")
+def book_root(tmp_path_factory) -> Path:
+    """The whole book, Riket and every county as `lansbok book` builds it, built once from this
+    tree's sources and the shipped data in a temporary root. Tests read its `_build/html`,
+    `generated/` and `_toc.yml`, never the checkout's."""
+    from lansbok.book import build
+
+    root = tmp_path_factory.mktemp("book")
+    copy_book_source(root)
+    build(root=root, progress=False)
+    return root
+
+
 def pytest_collection_modifyitems(items):
-    """A test that uses Chromium is a browser test (see the tiers in pyproject.toml)."""
+    """A test that uses Chromium is a browser test, one that reads the built book a book test
+    (see the tiers in pyproject.toml)."""
     for item in items:
-        if "browser" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if "browser" in fixtures:
             item.add_marker(pytest.mark.browser)
+        if "book_root" in fixtures:
+            item.add_marker(pytest.mark.book)
+
+
+# What the tests must leave as it was in the checkout: the build products and the sources they
+# are made from. A test builds, executes and writes in temporary folders only.
+WATCHED = ("generated", "_build", "_toc.yml", "data", "_static", "notebooks", "chapters")
+UNWATCHED = {"__pycache__", ".ipynb_checkpoints"}
+CHECKOUT = pytest.StashKey[dict]()  # checkout -> its state when the session started
+CHECKOUT_CHANGES = pytest.StashKey[list]()
+
+
+def checkout_state(root: Path) -> dict[str, tuple[int, int] | None]:
+    """The watched paths under root, each file and folder with its modification time and size
+    (a stat, no hashing: _build has thousands of files), and the names at the top of root (a
+    stray file written to the working directory)."""
+    state: dict[str, tuple[int, int] | None] = {
+        path.name: None for path in root.iterdir() if not path.name.startswith(".")
+    }
+    for name in WATCHED:
+        top = root / name
+        paths = [top, *top.rglob("*")] if top.is_dir() else [top]
+        for path in paths:
+            if UNWATCHED.intersection(path.relative_to(root).parts):
+                continue
+            try:
+                stat = path.lstat()
+            except FileNotFoundError:
+                continue
+            state[path.relative_to(root).as_posix()] = (stat.st_mtime_ns, stat.st_size)
+    return state
+
+
+def checkout_changes(before: dict, after: dict) -> list[str]:
+    added = sorted(after.keys() - before.keys())
+    removed = sorted(before.keys() - after.keys())
+    changed = sorted(k for k in before.keys() & after.keys() if before[k] != after[k])
+    lines = []
+    for label, paths in (("added", added), ("removed", removed), ("changed", changed)):
+        lines += [f"  {label}: {path}" for path in paths[:10]]
+        if len(paths) > 10:
+            lines.append(f"  ... and {len(paths) - 10} more {label}")
+    return lines
+
+
+def _checkouts(config) -> list[Path]:
+    # The checkout the package writes to by default, and the one pytest runs in.
+    return sorted({PROJECT_ROOT.resolve(), config.rootpath.resolve()})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    """Record the checkout before anything is collected or run (once, not in xdist workers)."""
+    if hasattr(session.config, "workerinput"):
+        return
+    session.config.stash[CHECKOUT] = {
+        root: checkout_state(root) for root in _checkouts(session.config)
+    }
+
+
+def pytest_sessionfinish(session):
+    """Fail the session when the tests changed the checkout."""
+    before = session.config.stash.get(CHECKOUT, None)
+    if before is None:
+        return
+    problems = []
+    for root, state in before.items():
+        lines = checkout_changes(state, checkout_state(root))
+        if lines:
+            problems += [f"{root}:", *lines]
+    if problems:
+        session.config.stash[CHECKOUT_CHANGES] = problems
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    problems = config.stash.get(CHECKOUT_CHANGES, None)
+    if problems:
+        terminalreporter.section("the checkout was changed during the tests", sep="!", red=True)
+        terminalreporter.write_line(
+            "Tests must build and write in temporary folders (see book_root and data_copy in "
+            "tests/conftest.py), never in the checkout's generated/, _build/, _toc.yml or data/:",
+            red=True,
+        )
+        for line in problems:
+            terminalreporter.write_line(line)

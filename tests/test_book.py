@@ -1,4 +1,5 @@
-"""The book, built once from the shipped data, checked in a real headless Chromium."""
+"""The book, built once from the shipped data in a temporary root (`book_root`), checked in a
+real headless Chromium."""
 
 import ast
 import csv
@@ -16,7 +17,7 @@ from browser import ALL_CHARTS_DRAWN, accessibility_violations, open_page
 from conftest import copy_book_source
 
 from lansbok.book import BuildError, build
-from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, load
+from lansbok.data import DEFAULT_DATA_DIR, load
 from lansbok.geography import RIKET, resolve
 from lansbok.sections import SECTIONS
 
@@ -40,18 +41,23 @@ class QuietServer(ThreadingHTTPServer):
 
 
 @pytest.fixture(scope="session")
-def site():
-    """Build the book (cached notebooks are reused) and serve _build/html on localhost."""
-    index = build(progress=False).index
-    server = QuietServer(("127.0.0.1", 0), partial(QuietHandler, directory=index.parent))
+def html(book_root):
+    """The built site."""
+    return book_root / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def site(html):
+    """The built site served on localhost."""
+    server = QuietServer(("127.0.0.1", 0), partial(QuietHandler, directory=html))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
 
 
-def test_toc_has_every_county_and_section(site):
-    toc = yaml.safe_load((PROJECT_ROOT / "_toc.yml").read_text())
+def test_toc_has_every_county_and_section(book_root):
+    toc = yaml.safe_load((book_root / "_toc.yml").read_text())
     files = {c["file"] for part in toc["parts"] for c in part["chapters"]}
     files |= {
         s["file"] for part in toc["parts"] for c in part["chapters"] for s in c.get("sections", [])
@@ -85,11 +91,11 @@ def glued(path):
     raise AssertionError(f"no glued figures in {path}")
 
 
-def test_every_page_executed_cleanly(site):
+def test_every_page_executed_cleanly(book_root):
     pages = [(code, section) for code in ["SE", *CODES] for section in SECTIONS]
     for code, section in [*pages, ("SE", "comparisons")]:
         notebook = json.loads(
-            (PROJECT_ROOT / "generated" / "2024" / code / f"{section}.ipynb").read_text()
+            (book_root / "generated" / "2024" / code / f"{section}.ipynb").read_text()
         )
         outputs = [o for c in notebook["cells"] for o in c.get("outputs", [])]
         assert not [o for o in outputs if o["output_type"] == "error"], (code, section)
@@ -98,10 +104,10 @@ def test_every_page_executed_cleanly(site):
         assert notebook["metadata"]["lansbok"]["lan"] == code
 
 
-def test_riket_glue_equals_the_summary(site):
+def test_riket_glue_equals_the_summary(book_root):
     figures = {}
     for section in SECTIONS:
-        figures.update(glued(PROJECT_ROOT / "generated" / "2024" / "SE" / f"{section}.ipynb"))
+        figures.update(glued(book_root / "generated" / "2024" / "SE" / f"{section}.ipynb"))
     assert figures["newly_arrived_received_by_municipalities"]["value"] == 32866
     assert round(figures["newly_arrived_share_women"]["value"]) == 58
     assert round(figures["newly_arrived_share_ukrainian"]["value"]) == 83
@@ -258,16 +264,16 @@ def test_search_without_hits_says_so(site, browser):
     assert visit.errors == [] and visit.blocked == []
 
 
-def test_county_pages_name_their_county(site, browser):
+def test_county_pages_name_their_county(html):
     for code in CODES:
         name = resolve(code, COUNTIES).name
         for section in SECTIONS:
-            html = (PROJECT_ROOT / "_build/html/generated" / code / f"{section}.html").read_text()
-            title = html.split("<title>")[1].split("</title>")[0]
+            page = (html / "generated" / "2024" / code / f"{section}.html").read_text()
+            title = page.split("<title>")[1].split("</title>")[0]
             assert name in title, (code, section, title)
 
 
-def test_every_county_overview_shows_its_county_riket_and_a_rank(site, browser):
+def test_every_county_overview_shows_its_county_riket_and_a_rank(site, html, browser):
     for code in CODES:
         name = resolve(code, COUNTIES).name
         page, visit = open_page(browser, f"{site}generated/2024/{code}/overview.html")
@@ -282,7 +288,7 @@ def test_every_county_overview_shows_its_county_riket_and_a_rank(site, browser):
         assert page.locator(".lansbok-chart").count() == 2  # the map and the länstal
         assert visit.errors == [] and visit.blocked == [], code
         page.close()
-    gotland = (PROJECT_ROOT / "_build/html/generated/2024/09/overview.html").read_text()
+    gotland = (html / "generated/2024/09/overview.html").read_text()
     assert "Gotlands län består av en enda kommun, Region Gotland." in gotland
 
 
@@ -298,16 +304,16 @@ def test_the_overview_links_to_the_sections_and_the_comparisons(site, browser):
     page.close()
 
 
-def prev_next(path):
-    html = (PROJECT_ROOT / "_build/html" / path).read_text()
-    return re.findall(r'class="(left-prev|right-next)"\s+href="([^"]+)"', html)
+def prev_next(html, path):
+    page = (html / path).read_text()
+    return re.findall(r'class="(left-prev|right-next)"\s+href="([^"]+)"', page)
 
 
-def test_previous_and_next_stay_within_a_county(site):
+def test_previous_and_next_stay_within_a_county(html):
     for code in CODES:
         pages = ["overview", *SECTIONS]
         for number, name in enumerate(pages):
-            links = dict(prev_next(f"generated/2024/{code}/{name}.html"))
+            links = dict(prev_next(html, f"generated/2024/{code}/{name}.html"))
             # Within the county's folder only: no link that leaves it.
             assert all("/" not in href for href in links.values()), (code, name, links)
             expected_prev = f"{pages[number - 1]}.html" if number else None
@@ -315,7 +321,10 @@ def test_previous_and_next_stay_within_a_county(site):
             assert links.get("left-prev") == expected_prev, (code, name, links)
             assert links.get("right-next") == expected_next, (code, name, links)
     # Outside the counties the theme's links are kept.
-    assert dict(prev_next("generated/2024/SE/reception.html")).keys() == {"left-prev", "right-next"}
+    assert dict(prev_next(html, "generated/2024/SE/reception.html")).keys() == {
+        "left-prev",
+        "right-next",
+    }
 
 
 def test_status_table_links_resolve(site, browser):
@@ -365,27 +374,27 @@ def expected_text(row) -> str:
     return f"{value:,}".replace(",", " ")
 
 
-def page_text(path) -> str:
+def page_text(html, path) -> str:
     """The visible text of a built page, with every kind of space made a plain space."""
-    text = re.sub(r"<[^>]+>", " ", (PROJECT_ROOT / "_build/html" / path).read_text())
+    text = re.sub(r"<[^>]+>", " ", (html / path).read_text())
     return re.sub(r"[\s\u00a0\u202f]+", " ", text)
 
 
-def test_each_figure_of_the_summary_is_on_its_riket_page(site):
+def test_each_figure_of_the_summary_is_on_its_riket_page(html):
     """On the Riket page of the section the registry puts it in, in the registry's unit."""
     data = load(DEFAULT_DATA_DIR)
     registry = data.table("indicators")[["indicator_id", "section", "unit"]]
     indicators = data.table("published_figures").merge(registry, validate="m:1")
     missing = []
     for row in indicators.itertuples():
-        text = page_text(f"generated/2024/SE/{row.section}.html")
+        text = page_text(html, f"generated/2024/SE/{row.section}.html")
         if expected_text(row) not in text:
             missing.append((row.indicator_id, expected_text(row)))
     assert missing == []
 
 
-def test_the_landing_page_shows_the_key_figures_linked_to_their_sections(site, browser):
-    text = page_text("chapters/index.html")  # index.html only redirects here
+def test_the_landing_page_shows_the_key_figures_linked_to_their_sections(site, html, browser):
+    text = page_text(html, "chapters/index.html")  # index.html only redirects here
     for figure in [
         "32 866",
         "9 625",
@@ -411,10 +420,10 @@ def test_the_landing_page_shows_the_key_figures_linked_to_their_sections(site, b
         page.close()
 
 
-def test_downloads(site):
-    html = (PROJECT_ROOT / "_build/html/generated/2024/12/reception.html").read_text()
-    assert ".csv" in html and "download" in html
-    data_page = (PROJECT_ROOT / "_build/html/chapters/data.html").read_text()
+def test_downloads(html):
+    page = (html / "generated/2024/12/reception.html").read_text()
+    assert ".csv" in page and "download" in page
+    data_page = (html / "chapters/data.html").read_text()
     assert "lansbok-data.zip" in data_page
 
 
@@ -473,7 +482,7 @@ class TableCells(HTMLParser):
             self._cell = None
 
 
-def test_no_small_count_of_minors_is_published_on_the_site(site, dataset):
+def test_no_small_count_of_minors_is_published_on_the_site(html, dataset):
     """Every page, chart specification and download of the built site shows the municipality
     counts of unaccompanied minors exactly as lansbok.privacy publishes them (whose audit
     against recovery is tests/robustness/test_privacy.py): no count of 1-4 anywhere. Every
@@ -488,10 +497,9 @@ def test_no_small_count_of_minors_is_published_on_the_site(site, dataset):
     expected = {
         (names[row.municipality_code], row.category): str(row.count) for row in shown.itertuples()
     }
-    html_root = PROJECT_ROOT / "_build" / "html"
     checked = 0
     for code in ["SE", *CODES]:
-        page = (html_root / "generated" / "2024" / code / "minors.html").read_text(encoding="utf-8")
+        page = (html / "generated" / "2024" / code / "minors.html").read_text(encoding="utf-8")
         parser = TableCells()
         parser.feed(page)
         rows = [row for row in parser.rows if len(row) in {4, 5} and row[0] != "Kommun"]
@@ -506,13 +514,13 @@ def test_no_small_count_of_minors_is_published_on_the_site(site, dataset):
         for record in re.findall(r'\{[^{}]*"municipality"[^{}]*\}', page):  # chart data
             for count in re.findall(r'"(?:children|anknytning|maluppfyllnad)":\s*(\d+)', record):
                 assert int(count) == 0 or int(count) >= 5, (code, record)
-    downloads = list((html_root / "_downloads").rglob("minors.csv"))
+    downloads = list((html / "_downloads").rglob("minors.csv"))
     assert len(downloads) == len(CODES) + 1
     for path in downloads:
         for row in csv.DictReader(path.open(encoding="utf-8-sig"), delimiter=";"):
             for category in ("Anknytning", "Måluppfyllnad", "Totalt"):
                 assert row[category] == ".." or int(row[category]) == 0 or int(row[category]) >= 5
-    workbooks = list((html_root / "_downloads").rglob("minors.xlsx"))
+    workbooks = list((html / "_downloads").rglob("minors.xlsx"))
     assert len(workbooks) == len(CODES) + 1
     for path in workbooks:
         for row in load_workbook(path).active.iter_rows(min_row=2, values_only=True):

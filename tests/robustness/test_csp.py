@@ -1,5 +1,5 @@
-"""The book under a strict Content-Security-Policy: a small book (Riket and Skåne) is built and
-served with the policy as an HTTP header, and Chromium reports every violation. Charts draw,
+"""The book under a strict Content-Security-Policy: the book the tests build once (`book_root`)
+is served with the policy as an HTTP header, and Chromium reports every violation. Charts draw,
 search finds pages and the comparison page's pickers redraw its chart, with no violation."""
 
 from __future__ import annotations
@@ -13,12 +13,9 @@ from pathlib import Path
 
 import pytest
 from browser import ALL_CHARTS_DRAWN
-from conftest import copy_book_source
 
-from lansbok.book import build
 from lansbok.csp import POLICY
-from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, load
-from lansbok.geography import RIKET, resolve
+from lansbok.data import PROJECT_ROOT
 from lansbok.sections import SECTIONS
 
 pytestmark = [pytest.mark.book, pytest.mark.notebooks]
@@ -88,13 +85,9 @@ def serve(directory: Path):
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory):
-    """The book for Riket and Skåne, built from this tree's sources in a temporary root."""
-    root = tmp_path_factory.mktemp("book")
-    copy_book_source(root)
-    skane = resolve("12", load(DEFAULT_DATA_DIR).table("counties"))
-    index = build(root=root, geographies=[RIKET, skane], progress=False).index
-    return index.parent
+def book(book_root):
+    """The built site."""
+    return book_root / "_build" / "html"
 
 
 @pytest.fixture(scope="module")

@@ -52,14 +52,17 @@ def copy_book_source(target: Path) -> None:
 
 @pytest.fixture(scope="session")
 def book_root(tmp_path_factory) -> Path:
-    """The whole book, Riket and every county as `lansbok book` builds it, built once from this
-    tree's sources and the shipped data in a temporary root. Tests read its `_build/html`,
-    `generated/` and `_toc.yml`, never the checkout's."""
+    """The whole book, Riket and every county as `lansbok book` builds it, with Malmö's page as
+    `lansbok book --kommun 1280` adds it, built once from this tree's sources and the shipped
+    data in a temporary root. Tests read its `_build/html`, `generated/` and `_toc.yml`, never
+    the checkout's."""
     from lansbok.book import build
+    from lansbok.geography import resolve_municipality
 
     root = tmp_path_factory.mktemp("book")
     copy_book_source(root)
-    build(root=root, progress=False)
+    malmo = resolve_municipality("1280", load(DEFAULT_DATA_DIR).table("municipalities"))
+    build(root=root, progress=False, municipalities=[malmo])
     return root
 
 

@@ -77,9 +77,13 @@ def test_toc_has_every_county_and_section(book_root):
     counties = toc["parts"][-1]["chapters"]
     assert [c["file"] for c in counties] == [f"generated/2024/{code}/overview" for code in CODES]
     for code, chapter in zip(CODES, counties, strict=True):
+        municipality = ["generated/2024/1280/kommun"] if code == "12" else []  # asked for
         assert [s["file"] for s in chapter["sections"]] == [
-            f"generated/2024/{code}/{s}" for s in SECTIONS
+            *(f"generated/2024/{code}/{s}" for s in SECTIONS),
+            *municipality,
         ]
+    skane = counties[CODES.index("12")]["sections"]
+    assert {"file": "generated/2024/1280/kommun", "title": "Malmö"} in skane
 
 
 def glued(path):
@@ -156,6 +160,8 @@ def test_every_chart_draws_with_no_error_and_no_foreign_request(site, browser):
         "generated/avstamning.html",
         "chapters/data.html",
         "chapters/ordlista.html",
+        "chapters/ny-argang.html",
+        "generated/2024/1280/kommun.html",
     ],
 )
 def test_pages_meet_wcag_21_aa_by_axe(site, browser, path):
@@ -174,7 +180,9 @@ def test_other_pages_make_no_foreign_request(site, browser):
         "chapters/metod.html",
         "chapters/kor-for-ditt-lan.html",
         "chapters/ordlista.html",
+        "chapters/ny-argang.html",
         "generated/avstamning.html",
+        "generated/2024/1280/kommun.html",
         "search.html?q=TIA",
     ]:
         page, visit = open_page(browser, site + path)
@@ -195,9 +203,11 @@ PHONE = {"width": 390, "height": 844}
         "chapters/metod.html",
         "chapters/ordlista.html",
         "chapters/kor-for-ditt-lan.html",
+        "chapters/ny-argang.html",
         "generated/avstamning.html",
         "generated/2024/SE/comparisons.html",
         "generated/2024/12/overview.html",
+        "generated/2024/1280/kommun.html",
         *[f"generated/2024/{code}/{s}.html" for code in ["SE", "09", "12"] for s in SECTIONS],
     ],
 )

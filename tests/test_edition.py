@@ -186,3 +186,24 @@ def test_a_municipality_page_on_request_leaves_riket_and_the_counties_as_they_we
     assert wrong.exit_code == 2 and "made for Riket (--lan SE) or a county (--lan) only" in (
         wrong.output
     )
+
+
+def test_pages_no_longer_in_the_book_leave_the_built_site(tmp_path):
+    from lansbok.book import remove_stale_pages
+
+    html = tmp_path / "html"
+    for page in ("generated/2024/12/tia.html", "generated/2023/12/tia.html", "chapters/data.html"):
+        (html / page).parent.mkdir(parents=True, exist_ok=True)
+        (html / page).write_text("<p>")
+    source = html / "_sources" / "generated" / "2023" / "12" / "tia.ipynb"
+    source.parent.mkdir(parents=True)
+    source.write_text("{}")
+    toc = tmp_path / "_toc.yml"
+    toc.write_text(
+        "root: chapters/index\nparts:\n- chapters:\n  - file: generated/2024/12/tia\n"
+        "  - file: chapters/data\n"
+    )
+    remove_stale_pages(html, toc)
+    left = sorted(p.relative_to(html).as_posix() for p in html.rglob("*") if p.is_file())
+    assert left == ["chapters/data.html", "generated/2024/12/tia.html"]
+    assert not (html / "generated" / "2023").exists()

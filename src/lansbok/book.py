@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pandas as pd
+import yaml
 
 from lansbok import charts, processes, sections
 from lansbok.charts import BUNDLE_NAME, vega_bundle, vl_convert_version
@@ -316,6 +317,35 @@ class DerivedFiles:
         atomic_write(self.path, json.dumps(self.hashes, indent=1, sort_keys=True) + "\n")
 
 
+def toc_documents(toc_path: Path) -> set[str]:
+    """Every document of a table of contents (_toc.yml)."""
+    found, todo = set(), [yaml.safe_load(toc_path.read_text(encoding="utf-8"))]
+    while todo:
+        entry = todo.pop()
+        if isinstance(entry, dict):
+            found |= {entry[key] for key in ("root", "file") if key in entry}
+            todo += [v for v in entry.values() if isinstance(v, (dict, list))]
+        elif isinstance(entry, list):
+            todo += entry
+    return found
+
+
+def remove_stale_pages(html: Path, toc_path: Path) -> None:
+    """Generated pages an earlier build wrote whose source is no longer in the table of contents
+    (another edition's, a municipality no longer asked for): Sphinx leaves its old output in
+    place, where a reader would still find it. A page's HTML and its copied source go."""
+    documents = toc_documents(toc_path)
+    for base in (html, html / "_sources"):
+        for path in (base / "generated").rglob("*"):
+            doc = path.relative_to(base).as_posix().split(".")[0]  # tia.ipynb.txt -> tia
+            page = path.is_file() and path.suffix in {".html", ".ipynb", ".md", ".txt"}
+            if page and doc not in documents:
+                path.unlink()
+        for folder in sorted((base / "generated").rglob("*"), reverse=True):  # deepest first
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+
+
 def sphinx_build(root: Path) -> Path:
     """Strict Jupyter Book build in a staging folder, then swapped into _build/html."""
     staging = root / "_build" / ".staging"
@@ -341,6 +371,7 @@ def sphinx_build(root: Path) -> Path:
     incoming = root / "_build" / ".html-new"
     shutil.rmtree(incoming, ignore_errors=True)
     shutil.copytree(built, incoming)
+    remove_stale_pages(incoming, root / "_toc.yml")
     old = root / "_build" / ".html-old"
     shutil.rmtree(old, ignore_errors=True)
     with processes.deferred_signals():  # never a moment without _build/html

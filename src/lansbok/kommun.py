@@ -21,15 +21,11 @@ from lansbok.geography import Geography
 from lansbok.population import COUNTED_UNITS, PER
 from lansbok.privacy import policy
 from lansbok.report import STATUS_WORDS, in_words, sv_figure, sv_number
-from lansbok.sections import minors, reception, so
+from lansbok.sections import PAGES, minors, reception, so
 from lansbok.sections.municipal import county_of
 
 # The sections of the page, in order: name -> (module, Swedish title).
-SECTIONS = {
-    "reception": (reception, "Mottagande"),
-    "minors": (minors, "Ensamkommande barn"),
-    "so": (so, "Samhällsorientering"),
-}
+SECTIONS = {"reception": reception, "minors": minors, "so": so}  # titles: the registry's
 # The rows, in order (their labels are the indicator registry's, data/indicators.csv); the
 # breakdown of a count is shown as part of the row above it.
 ROWS = (
@@ -61,16 +57,6 @@ def label(data: Dataset, indicator_id: str) -> str:
 # Shares of municipalities: for one municipality a yes or a no.
 MUNICIPALITY_SHARES = {"so_survey_response_rate", "so_share_munis_komvux_responsible"}
 NOT_APPLICABLE = "–"  # a rate per inhabitant of a figure that is no count of people
-COLUMNS = {
-    "label": "Uppgift",
-    "municipality": "Kommunen",
-    "county": "Länet",
-    "riket": "Riket",
-    "municipality_rate": f"Kommunen per {sv_number(PER)} inv.",
-    "county_rate": f"Länet per {sv_number(PER)} inv.",
-    "riket_rate": f"Riket per {sv_number(PER)} inv.",
-    "status_sv": "Status",
-}
 # Who organises SO and how, as a sentence says it.
 ORGANISERS = {
     "komvux": "Komvux",
@@ -85,14 +71,14 @@ def figures(data: Dataset, geo: Geography) -> dict[str, Figure]:
     """The page's figures for a municipality (or the same figures for a county or Riket),
     keyed by indicator id: every section's `municipality_figures`."""
     out: dict[str, Figure] = {}
-    for module, _ in SECTIONS.values():
+    for module in SECTIONS.values():
         out.update(module.municipality_figures(data, geo))
     return out
 
 
 def comparison(data: Dataset, geo: Geography, section: str) -> pd.DataFrame:
     """A section's figures for the municipality beside its county's and Riket's."""
-    return SECTIONS[section][0].municipality_comparison(data, geo)
+    return SECTIONS[section].municipality_comparison(data, geo)
 
 
 def tables(data: Dataset, geo: Geography) -> dict[str, pd.DataFrame]:
@@ -130,20 +116,42 @@ def table_frame(data: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def columns(table: pd.DataFrame) -> dict[str, str]:
-    """The table's columns: the status column only where the rows' statuses differ (the
-    caption gives the status of the whole table); rates only where a row counts people."""
-    shown = dict(COLUMNS)
+def columns(data: Dataset, geo: Geography, table: pd.DataFrame) -> dict[str, str]:
+    """The table's columns, headed by the names of the municipality, its county and Riket; the
+    status column only where the rows' statuses differ (the caption gives the status of the
+    whole table)."""
+    shown = {
+        "label": "Uppgift",
+        "municipality": geo.name,
+        "county": county_of(data, geo).name,
+        "riket": "Riket",
+        "status_sv": "Status",
+    }
     if table["status"].nunique() == 1:
         del shown["status_sv"]
-    if (table["municipality_rate"] == NOT_APPLICABLE).all():
-        for key in ("municipality_rate", "county_rate", "riket_rate"):
-            del shown[key]
+    return shown
+
+
+def per_inhabitants(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows that count people, as rates per 10 000 inhabitants: a second, narrower table
+    (a phone shows four columns, not seven)."""
+    counted = table[table["municipality_rate"] != NOT_APPLICABLE]
+    rates = {f"{level}_rate": level for level in ("municipality", "county", "riket")}
+    return counted.drop(columns=list(rates.values())).rename(columns=rates)
+
+
+def views(data: Dataset, geo: Geography, table: pd.DataFrame, section: str) -> list:
+    """(frame, columns, caption) of a section's tables: the figures, then the rates."""
+    shown = [(table, columns(data, geo, table), caption(data, geo, section))]
+    rates = per_inhabitants(table)
+    if len(rates):
+        rate_caption = f"{caption(data, geo, section)}, per {sv_number(PER)} invånare"
+        shown.append((rates, columns(data, geo, rates), rate_caption))
     return shown
 
 
 def caption(data: Dataset, geo: Geography, section: str) -> str:
-    title = SECTIONS[section][1]
+    title = PAGES[section].title
     return f"{title} {data.year}: {geo.name}, {county_of(data, geo).name} och riket"
 
 

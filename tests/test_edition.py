@@ -207,3 +207,20 @@ def test_pages_no_longer_in_the_book_leave_the_built_site(tmp_path):
     left = sorted(p.relative_to(html).as_posix() for p in html.rglob("*") if p.is_file())
     assert left == ["chapters/data.html", "generated/2024/12/tia.html"]
     assert not (html / "generated" / "2023").exists()
+
+
+@pytest.mark.notebooks
+def test_the_runner_fans_out_through_any_executor(tmp_path):
+    from lansbok.run import LocalExecutor
+
+    submitted = []
+
+    class Counting(LocalExecutor):  # another engine would stand here
+        def submit(self, fn, /, *args):
+            submitted.append(args[0].label)
+            return super().submit(fn, *args)
+
+    out = tmp_path / "generated"
+    report = run([RIKET], ["tia"], out_dir=out, progress=False, executor=Counting)
+    assert report.ok and submitted == ["Riket (SE) / tia 2024"]
+    assert (out / "2024" / "SE" / "tia.ipynb").exists()

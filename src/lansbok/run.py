@@ -22,9 +22,11 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import nbformat
 import pandas as pd
@@ -400,10 +402,27 @@ def _worker_start(parent_pid: int, log: str) -> None:
     os.close(fd)
 
 
+class Executor(Protocol):
+    """The fan-out of a run: `submit(fn, *args)` returns a concurrent.futures.Future of what a
+    worker computed (an `Executed`: workers never write), `stop()` ends every task now, and as
+    a context manager it waits for its tasks on leaving, or stops them on an error. Pages and
+    the runner know nothing else of it, so another engine (a Dask client's executor) fits."""
+
+    def submit(self, fn, /, *args) -> Future: ...
+
+    def stop(self) -> None: ...
+
+    def __enter__(self) -> Executor: ...
+
+    def __exit__(self, exc_type, *exc) -> None: ...
+
+
+# Makes the executor of a run, given the number of workers and the run's temporary folder.
+ExecutorFactory = Callable[[int, Path], Executor]
+
+
 class LocalExecutor:
-    """The fan-out: pages executed by worker processes on this machine. Any executor with
-    `submit` returning a concurrent.futures.Future and `stop` fits here (a Dask client's
-    executor too, since workers return what they computed and never write)."""
+    """The fan-out on this machine: pages executed by worker processes (an `Executor`)."""
 
     def __init__(self, workers: int, scratch: Path):
         self.pool = ProcessPoolExecutor(
@@ -479,11 +498,13 @@ def run(
     progress: bool = True,
     data: Dataset | None = None,
     year: int | None = None,
+    executor: ExecutorFactory = LocalExecutor,
 ) -> Report:
     """Execute the pages of the edition `year` (None: the latest, or data's own edition) that
     are not up to date into out_dir, and write nothing outside it. Raises DataError on invalid
     data or an unknown year, and RunError on a bad argument, template or folder, all before
-    anything is executed. `data`: the data of data_dir, already validated."""
+    anything is executed. `data`: the data of data_dir, already validated. `executor` makes the
+    fan-out (default: worker processes on this machine)."""
     from tqdm import tqdm
 
     data_dir, out_dir, templates_dir = Path(data_dir), Path(out_dir), Path(templates_dir)
@@ -512,7 +533,7 @@ def run(
     try:
         workers = min(jobs or os.cpu_count() or 1, len(todo))
         with (
-            LocalExecutor(workers, scratch) as pool,
+            executor(workers, scratch) as pool,
             tqdm(total=len(todo), desc="Kör notebooks", unit="nb", disable=not progress) as bar,
         ):
             futures = {

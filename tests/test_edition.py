@@ -224,3 +224,12 @@ def test_the_runner_fans_out_through_any_executor(tmp_path):
     report = run([RIKET], ["tia"], out_dir=out, progress=False, executor=Counting)
     assert report.ok and submitted == ["Riket (SE) / tia 2024"]
     assert (out / "2024" / "SE" / "tia.ipynb").exists()
+
+
+def test_figures_of_an_edition_from_the_command_line(data_copy):
+    result = runner.invoke(app, ["figures", "--format", "json", "--data", str(data_copy)])
+    figures = json.loads(result.output)
+    assert figures["year"] == 2024
+    assert figures["figures"]["so_minimum_hours"]["unit"] == "hours"  # stated, not computed
+    missing = runner.invoke(app, ["figures", "--year", "2023", "--data", str(data_copy)])
+    assert missing.exit_code == 1 and "no published figures for 2023" in missing.output

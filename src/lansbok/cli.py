@@ -91,12 +91,15 @@ def figures(
     ] = "SE",
     output_format: Annotated[Format, typer.Option("--format")] = Format.table,
     data_dir: DataDir = DEFAULT_DATA_DIR,
+    year: Year = None,
 ) -> None:
-    """Print the key figures of one geography; for SE with the reconciliation to the summary."""
+    """Print the key figures of one geography in an edition; for SE with the reconciliation to
+    the summary."""
     from lansbok import sections
+    from lansbok.figures import indicator
 
     try:
-        dataset = data_module.load(data_dir, check=True)
+        dataset = data_module.load(data_dir, check=True).edition(year)
         geo = resolve(lan, dataset.table("counties"))
     except DataError as error:
         _fail(error)
@@ -116,7 +119,7 @@ def figures(
                 {
                     "indicator_id": rec.indicator_id,
                     "value": None,
-                    "unit": None,
+                    "unit": indicator(dataset, rec.indicator_id).unit,
                     "status": None,
                     "sources": [],
                     "note": sections.NOT_COMPUTABLE.get(rec.indicator_id),
@@ -129,7 +132,7 @@ def figures(
                 "match": rec.match,
                 "difference": rec.difference if isinstance(rec.difference, str) else None,
             }
-    header = {"lan": geo.code, "name": geo.name}
+    header = {"lan": geo.code, "name": geo.name, "year": dataset.year}
     if output_format is Format.json:
         typer.echo(json.dumps({**header, "figures": rows}, ensure_ascii=False, indent=2))
         return
@@ -141,7 +144,7 @@ def figures(
             for row in rows.values()
         ]
     ).set_index("indicator_id")
-    typer.echo(f"{geo.name} ({geo.code})")
+    typer.echo(f"{geo.name} ({geo.code}), {dataset.year}")
     with pd.option_context("display.max_rows", None, "display.width", 200):
         typer.echo(frame.to_string(float_format=lambda v: f"{v:.2f}", na_rep="-"))
 

@@ -238,3 +238,17 @@ def test_the_template_executes(tmp_path, code):
     assert "exempeldata" in html  # the sample data is said to be so
     # Both have suppressed counts of minors in the sample: the symbol is shown and explained.
     assert "<td>..</td>" in html and "visas inte för att skydda enskilda barn" in html
+
+
+def test_a_county_of_one_municipality_shows_no_small_count_of_minors(dataset):
+    """Gotland: the county is the municipality, so neither its county column nor the county's
+    own figures may show what the municipality's suppresses."""
+    gotland = resolve_municipality("0980", dataset.table("municipalities"))
+    table = kommun.table_frame(dataset, minors.municipality_comparison(dataset, gotland))
+    assert "county" not in kommun.columns(dataset, gotland, table)
+    county = PAGES["minors"].figures(dataset, resolve("09", dataset.table("counties")))
+    published = minors._published(dataset, "minors_assignments", "0980")
+    for basis in minors.BASES:
+        share = county[f"uam_assignments_share_{basis}"].value
+        assert (published.get(basis) == "..") == math.isnan(share)  # unknown exactly where hidden
+    assert ".." in published.values()  # the shipped sample hides one of Gotland's counts

@@ -17,7 +17,7 @@ import pandas as pd
 
 from lansbok.data import Dataset
 from lansbok.figures import OFFICIAL, Figure, combined_status, indicator
-from lansbok.geography import Geography
+from lansbok.geography import Geography, single_municipality
 from lansbok.population import COUNTED_UNITS, PER
 from lansbok.privacy import policy
 from lansbok.report import STATUS_WORDS, in_words, sv_figure, sv_number
@@ -119,14 +119,18 @@ def table_frame(data: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
 def columns(data: Dataset, geo: Geography, table: pd.DataFrame) -> dict[str, str]:
     """The table's columns, headed by the names of the municipality, its county and Riket; the
     status column only where the rows' statuses differ (the caption gives the status of the
-    whole table)."""
+    whole table). A county of one municipality is the municipality: its column would repeat
+    the municipality's counts, and show those that are suppressed."""
+    county = county_of(data, geo)
     shown = {
         "label": "Uppgift",
         "municipality": geo.name,
-        "county": county_of(data, geo).name,
+        "county": county.name,
         "riket": "Riket",
         "status_sv": "Status",
     }
+    if single_municipality(data.table("municipalities"), county):
+        del shown["county"]
     if table["status"].nunique() == 1:
         del shown["status_sv"]
     return shown
@@ -169,11 +173,11 @@ def intro(data: Dataset, geo: Geography) -> str:
     else:
         where = f"{geo.name} är en kommun i {county.name}."
     return paragraph(
-        f"{where} Sidan visar kommunens siffror för {data.year} från de avsnitt som har "
-        "uppgifter per kommun: mottagande av nyanlända, ensamkommande barn och "
-        "samhällsorientering, bredvid länets och rikets. Uppgifter som bara finns per län "
-        "(personer med tillfälligt skydd, etableringsprogrammet och tidiga insatser för "
-        f"asylsökande, TIA) finns på sidorna för {county.name}."
+        f"{where} Sidan visar kommunens siffror för {data.year} om mottagande av nyanlända, "
+        "ensamkommande barn och samhällsorientering, bredvid länets och rikets. Uppgifter som "
+        "bara finns per län (personer med tillfälligt skydd, etableringsprogrammet och tidiga "
+        "insatser för asylsökande, TIA) och verksamheten enligt 37 a § finns på sidorna för "
+        f"{county.name}."
     )
 
 

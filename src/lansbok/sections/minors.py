@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from lansbok import privacy
@@ -94,6 +96,13 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
     assigned = in_geography(data, "minors_assignments", geo)
     total = assigned["children"].sum()
     per_basis = assigned.groupby("basis")["children"].sum()
+    resettled = in_geography(data, "minors_resettled", geo)["children"].sum()
+    munis = data.table("municipalities")
+    own = munis.loc[munis["county_code"] == geo.code, "municipality_code"]
+    if len(own) == 1:
+        # A county of one municipality (Gotland): its split and its resettled children are the
+        # municipality's, published only as every page publishes them (NaN where suppressed).
+        per_basis, resettled = _as_published(data, own.iloc[0])
     src = "minors_assignments"
     out.add("uam_assignments_total", total, src)
     if geo.is_national:  # per county, with the counts, it would reveal suppressed small counts
@@ -112,16 +121,28 @@ def figures(data: Dataset, geo: Geography) -> FigureSet:
         share(per_basis.get("maluppfyllnad", 0), total),
         src,
     )
-    resettled = in_geography(data, "minors_resettled", geo)
-    out.add("uam_resettled", resettled["children"].sum(), "minors_resettled")
+    out.add("uam_resettled", resettled, "minors_resettled")
     return out
+
+
+def _as_published(data: Dataset, municipality_code: str) -> tuple[pd.Series, float]:
+    """A municipality's counts per basis and of resettled children as published: NaN where a
+    count is suppressed (a share of an unknown count is unknown too)."""
+
+    def number(value) -> float:
+        return math.nan if isinstance(value, str) else float(value)
+
+    counts = _published(data, "minors_assignments", municipality_code)
+    per_basis = pd.Series({basis: number(counts.get(basis, 0)) for basis in BASES})
+    resettled = _published(data, "minors_resettled", municipality_code).get(privacy.TOTAL, 0)
+    return per_basis, number(resettled)
 
 
 # A municipality page: the counts per municipality, protected as every page publishes them.
 BASES = ("anknytning", "maluppfyllnad")
 
 
-def _published(data: Dataset, name: str, geo: Geography) -> dict[str, int | str]:
+def _published(data: Dataset, name: str, code: str) -> dict[str, int | str]:
     """A municipality's counts of a protected table in the edition's year, per category
     (`privacy.TOTAL` for the total), as published: the symbol where suppressed, 0 where the
     table has none."""
@@ -133,7 +154,7 @@ def _published(data: Dataset, name: str, geo: Geography) -> dict[str, int | str]
             code: dict(zip(rows["category"], rows["count"], strict=True))
             for code, rows in shown.groupby("municipality_code")
         }
-    return data.derived[key].get(geo.code, {})
+    return data.derived[key].get(code, {})
 
 
 def municipality_figures(data: Dataset, geo: Geography) -> FigureSet:
@@ -144,10 +165,10 @@ def municipality_figures(data: Dataset, geo: Geography) -> FigureSet:
     out = FigureSet(data)
     assigned = "minors_assignments"
     if geo.is_municipality:
-        counts = _published(data, assigned, geo)
+        counts = _published(data, assigned, geo.code)
         total = counts.get(privacy.TOTAL, 0)
         per_basis = {basis: counts.get(basis, 0) for basis in BASES}
-        resettled = _published(data, "minors_resettled", geo).get(privacy.TOTAL, 0)
+        resettled = _published(data, "minors_resettled", geo.code).get(privacy.TOTAL, 0)
     else:
         rows = in_geography(data, assigned, geo)
         total = rows["children"].sum()

@@ -151,11 +151,17 @@ def change_one_county(data_dir: Path) -> None:
     change, the national totals do not."""
     path = data_dir / "tia_grants.csv"
     lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    project, kind = header.index("project_id"), header.index("organisation_type")
+    changed = 0
     for i, line in enumerate(lines):
-        if line.startswith(f"TIA-{COUNTY}-001,"):
-            cells = line.split(",")
-            cells[2] = "kommun" if cells[2] != "kommun" else "studieförbund"
+        cells = line.split(",")
+        if cells[project] == f"TIA-{COUNTY}-001":
+            cells[kind] = "kommun" if cells[kind] != "kommun" else "studieförbund"
             lines[i] = ",".join(cells)
+            changed += 1
+    if not changed:
+        raise SystemExit(f"{path}: no project TIA-{COUNTY}-001 to change")
     path.write_text("\n".join(lines) + "\n")
 
 

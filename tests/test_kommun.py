@@ -252,3 +252,11 @@ def test_a_county_of_one_municipality_shows_no_small_count_of_minors(dataset):
         share = county[f"uam_assignments_share_{basis}"].value
         assert (published.get(basis) == "..") == math.isnan(share)  # unknown exactly where hidden
     assert ".." in published.values()  # the shipped sample hides one of Gotland's counts
+
+
+def test_riket_stands_as_the_summary_states_it(dataset, malmo):
+    table = kommun.table_frame(dataset, reception.municipality_comparison(dataset, malmo))
+    riket = dict(zip(table["label"], table["riket"], strict=True))
+    age = kommun.label(dataset, "newly_arrived_share_age_20_65")
+    assert riket[age] == "över 60\u00a0%"  # the summary's words, not the sample's 62 %
+    assert "Rikets siffror står som sammanfattningen anger dem" in kommun.sample_notice(["sample"])

@@ -16,11 +16,11 @@ import math
 import pandas as pd
 
 from lansbok.data import Dataset
-from lansbok.figures import OFFICIAL, Figure, combined_status, indicator
+from lansbok.figures import OFFICIAL, Figure, agrees, combined_status, indicator
 from lansbok.geography import Geography, single_municipality
 from lansbok.population import COUNTED_UNITS, PER
 from lansbok.privacy import policy
-from lansbok.report import STATUS_WORDS, in_words, sv_figure, sv_number
+from lansbok.report import STATUS_WORDS, in_words, published_text, sv_figure, sv_number
 from lansbok.sections import PAGES, minors, reception, so
 from lansbok.sections.municipal import county_of
 
@@ -105,6 +105,7 @@ def _rate_text(rate, unit: str) -> str:
 def table_frame(data: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
     """A comparison as the page's table shows it: Swedish text in every cell, and a status."""
     symbol = policy(data).symbol
+    published = {row.indicator_id: row for row in data.published().itertuples()}
     rows = []
     for row in frame.itertuples(index=False):
         cells = {"label": label(data, row.indicator_id)}
@@ -112,6 +113,11 @@ def table_frame(data: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
             one = level == "municipality" and row.indicator_id in MUNICIPALITY_SHARES
             cells[level] = _value_text(getattr(row, level), row.unit, symbol, one)
             cells[f"{level}_rate"] = _rate_text(getattr(row, f"{level}_rate"), row.unit)
+        stated = published.get(row.indicator_id)
+        if stated is not None and agrees(
+            row.riket, stated.value, stated.kind, stated.rounding_step
+        ):
+            cells["riket"] = published_text(stated, row.unit)  # as the summary states it
         rows.append(cells | {"status_sv": STATUS_WORDS[row.status], "status": row.status})
     return pd.DataFrame(rows)
 
@@ -186,9 +192,10 @@ def sample_notice(statuses) -> str:
     if combined_status(statuses) == OFFICIAL:
         return ""
     text = (
-        "Siffrorna för kommunen och länet på den här sidan är exempeldata: de är framtagna så "
-        "att de summerar till de officiella riksuppgifterna i länsstyrelsernas sammanfattning, "
-        "men fördelningen på län och kommuner är påhittad och är inte officiell statistik."
+        "Kommunens och länets siffror på den här sidan är exempeldata: de är framtagna så att "
+        "de summerar till de officiella riksuppgifterna i länsstyrelsernas sammanfattning, men "
+        "fördelningen på län och kommuner är påhittad och är inte officiell statistik. Rikets "
+        "siffror står som sammanfattningen anger dem; de som den inte anger är också exempeldata."
     )
     return (
         '<div class="admonition warning lansbok-sample" role="note">'

@@ -24,7 +24,7 @@ from urllib.parse import quote, urlsplit
 import pandas as pd
 import yaml
 
-from lansbok import charts, processes, sections
+from lansbok import charts, geography, processes, sections
 from lansbok.charts import BUNDLE_NAME, vega_bundle, vl_convert_version
 from lansbok.data import (
     DEFAULT_DATA_DIR,
@@ -41,7 +41,7 @@ from lansbok.privacy import TOTAL, policy, protect
 from lansbok.report import PERCENT_UNITS, Page, sv_number
 from lansbok.run import OUTPUT_DIR, Report, all_geographies, code_fingerprint, output_path, run
 from lansbok.safe import md_code_text, md_text, to_csv
-from lansbok.toc import RECONCILIATION, write_toc
+from lansbok.toc import MUNICIPALITY, RECONCILIATION, write_toc
 
 STATUS_SV = {OFFICIAL: "officiell", "sample": "exempeldata", None: "saknas"}
 COMPUTED_FROM = {  # the reconciliation's last column: what a computed figure rests on
@@ -396,12 +396,18 @@ def build(
     """Validate, execute every page of the edition `year` (default: the latest year with
     published figures; cached), write the generated pages and build the book.
     `geographies` (default: Riket and every county) narrows the book, for tests;
-    `municipalities` adds their municipality pages."""
+    `municipalities` adds their municipality pages. A municipality page an earlier build added
+    stays in the book (the table of contents lists every page present) and is kept current."""
     data = load(data_dir, check=True).edition(year)
     out_dir = root / OUTPUT_DIR.name
+    present = [
+        muni
+        for muni in geography.municipalities(data.table("municipalities"))
+        if output_path(out_dir, muni, MUNICIPALITY, data.year).exists()
+    ]
     started = time.perf_counter()
     report = run(
-        [*(geographies or all_geographies(data)), *municipalities],
+        list(dict.fromkeys([*(geographies or all_geographies(data)), *municipalities, *present])),
         data_dir=data_dir,
         out_dir=out_dir,
         templates_dir=root / "notebooks",

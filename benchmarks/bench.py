@@ -43,6 +43,7 @@ from lansbok.book import build, sphinx_build, write_generated
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, load
 from lansbok.geography import resolve
 from lansbok.run import PAGES, all_geographies, output_path, pages_for, parameters, run
+from lansbok.sections import SECTIONS
 
 HERE = Path(__file__).parent
 BIN = Path(sys.executable).parent
@@ -239,9 +240,11 @@ def main() -> None:
 
     def county_cold() -> int:
         out = work / f"county-cold-{next(counter)}" / "generated"
+        out.parent.mkdir()
         return len(run([county], data_dir=data_dir, out_dir=out, progress=False).executed)
 
     warm_out = work / "county-warm" / "generated"
+    warm_out.parent.mkdir()
     run([county], data_dir=data_dir, out_dir=warm_out, progress=False)
     rows["e_county_cold"] = measure(f"(e) lansbok run --lan {COUNTY}, cold", county_cold, 3)
     rows["e_county_warm"] = measure(
@@ -255,11 +258,12 @@ def main() -> None:
     scaling = []
     for n in (1, 6, 11, 22):
         out = work / f"scale-{n}" / "generated"
+        out.parent.mkdir()
         row = measure(
             f"sections for {n} geographies",
             lambda out=out, n=n: len(
                 run(
-                    geos[:n], list(PAGES)[:5], data_dir=data_dir, out_dir=out, progress=False
+                    geos[:n], list(SECTIONS), data_dir=data_dir, out_dir=out, progress=False
                 ).executed
             ),
         )

@@ -233,3 +233,18 @@ def test_figures_of_an_edition_from_the_command_line(data_copy):
     assert figures["figures"]["so_minimum_hours"]["unit"] == "hours"  # stated, not computed
     missing = runner.invoke(app, ["figures", "--year", "2023", "--data", str(data_copy)])
     assert missing.exit_code == 1 and "no published figures for 2023" in missing.output
+
+
+def test_the_data_package_is_shipped_whole_whatever_the_edition(dataset):
+    """The zip and the catalogue are the data package, every year of it: an edition's view
+    ends with its year (population and länstal run on past 2024)."""
+    import io
+    import zipfile
+
+    from lansbok.book import data_zip
+
+    edition = dataset.edition(2024)
+    assert edition.table("population")["year"].max() == 2024
+    shipped = zipfile.ZipFile(io.BytesIO(data_zip(edition)))
+    population = shipped.read("lansbok-data/population.csv").decode()
+    assert "\n01,2025," in population

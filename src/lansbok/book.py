@@ -274,11 +274,14 @@ def _add(archive: zipfile.ZipFile, name: str, text: str) -> None:
 
 
 def write_generated(data: Dataset, out_dir: Path, root: Path) -> None:
+    """The pages of the book's edition (`data`), and those of the data package as shipped,
+    every year of it (the catalogue, the method, the suppression audit, the zip)."""
     atomic_write(out_dir / f"{RECONCILIATION}.md", reconciliation_page(data))
     atomic_write(out_dir / "status.md", page_status(data, out_dir))
     atomic_write(out_dir / "korthet.md", in_brief(data, root / "notebooks" / "text"))
-    atomic_write(out_dir / "katalog.md", catalogue(data))
-    atomic_write(out_dir / "metod.md", sample_method(data))
+    shipped = data.whole()
+    atomic_write(out_dir / "katalog.md", catalogue(shipped))
+    atomic_write(out_dir / "metod.md", sample_method(shipped))
     # The suppression audit and the chart bundle take seconds: made again only from new inputs.
     inputs = [
         *(path.read_bytes() for path in sorted(data.data_dir.iterdir()) if path.is_file()),
@@ -286,8 +289,8 @@ def write_generated(data: Dataset, out_dir: Path, root: Path) -> None:
         Path(__file__).read_bytes(),
     ]
     derived = DerivedFiles(out_dir)
-    derived.write(out_dir / "rojandeskydd.md", inputs, lambda: suppression_summary(data))
-    derived.write(out_dir / "lansbok-data.zip", inputs, lambda: data_zip(data))
+    derived.write(out_dir / "rojandeskydd.md", inputs, lambda: suppression_summary(shipped))
+    derived.write(out_dir / "lansbok-data.zip", inputs, lambda: data_zip(shipped))
     (root / "_static").mkdir(exist_ok=True)
     bundle_inputs = [vl_convert_version().encode(), Path(charts.__file__).read_bytes()]
     derived.write(root / "_static" / BUNDLE_NAME, bundle_inputs, vega_bundle)

@@ -1,4 +1,4 @@
-"""Execute the section notebooks with papermill for Riket and the counties.
+"""Execute the page notebooks with papermill for Riket, the counties and municipalities.
 
 Pages of an edition (a year of the summary) live in `<out>/<year>/<geography>/<section>.ipynb`, so
 that editions stand side by side. Each (geography, section) page is executed in its own kernel, in

@@ -150,10 +150,20 @@ class KeyMaker:
 
     def national_figures(self, section: str) -> str:
         if section not in self._national:
-            figures = PAGES[section].figures(self.data, RIKET)
-            text = json.dumps({k: f.value for k, f in figures.items()}, sort_keys=True)
-            self._national[section] = text
+            self._national[section] = self._figures(section, RIKET)
         return self._national[section]
+
+    def every_county_figures(self, section: str) -> str:
+        """The figures of every county, for a page that ranks the counties."""
+        key = ("every county", section)
+        if key not in self._national:
+            geos = counties(self.data.table("counties"))
+            self._national[key] = "".join(self._figures(section, geo) for geo in geos)
+        return self._national[key]
+
+    def _figures(self, section: str, geo: Geography) -> str:
+        figures = PAGES[section].figures(self.data, geo)
+        return json.dumps({k: f.value for k, f in figures.items()}, sort_keys=True)
 
     def key(self, template: Path, geo: Geography, section: str) -> str:
         digest = hashlib.sha256(self.shared.encode())
@@ -164,15 +174,17 @@ class KeyMaker:
         if text.exists():  # the page's running text for the year
             digest.update(text.read_bytes())
         page = PAGES[section]
+        # A municipality's page reads its county's rows: its protected counts depend on them.
+        scope = Geography(geo.parent, geo.parent) if geo.is_municipality else geo
         for name in page.tables:
             frame = self.data.table(name)
-            if (
-                not geo.is_national
-                and not page.across_counties
-                and ("county_code" in frame.columns or "municipality_code" in frame.columns)
+            if not geo.is_national and (
+                "county_code" in frame.columns or "municipality_code" in frame.columns
             ):
-                frame = in_geography(self.data, name, geo, every_year=True)
+                frame = in_geography(self.data, name, scope, every_year=True)
             digest.update(self.table_digest(name, frame))
+        if page.across_counties and not geo.is_national:
+            digest.update(self.every_county_figures(section).encode())
         if not geo.is_national:
             digest.update(self.national_figures(section).encode())
         return digest.hexdigest()

@@ -36,8 +36,9 @@ class Section:
 
     `tables` are the tables it reads besides REFERENCE_TABLES: its pages see the data through a
     view that refuses any other (`Dataset.only`), so that the cache key, which covers these
-    tables, is complete by construction. A page's key covers the rows of its geography, or of
-    every county with `across_counties` (a page that ranks the counties)."""
+    tables, is complete by construction. A page's key covers the rows of its geography (of its
+    county, for a municipality) and, with `across_counties` (a page that ranks the counties),
+    every county's figures, which is all such a page reads of the other counties."""
 
     name: str
     title: str  # Swedish, as the status table and the standalone pages name it
@@ -104,10 +105,9 @@ register(Section("tia", "TIA", "lansbok.sections.tia", ("tia_grants",)))
 register(Section("s37a", "37 a §", "lansbok.sections.s37a", ("s37a_grants",)))
 register(Section("so", "Samhällsorientering", "lansbok.sections.so", ("so_survey",)))
 register(Section("comparisons", "Jämförelser", "lansbok.comparisons", _ALL, ("riket",), False))
-# A municipality beside its county and Riket, for the sections with municipality data. Its
-# protected counts of minors depend on the whole county: its key covers every county's rows.
+# A municipality beside its county and Riket, for the sections with municipality data.
 _KOMMUN = ("kommunmottagna", "reception", "kommuntal", *_MINORS[1:], "so_survey")
-register(Section("kommun", "Kommunen", "lansbok.kommun", _KOMMUN, ("kommun",), False, True))
+register(Section("kommun", "Kommunen", "lansbok.kommun", _KOMMUN, ("kommun",), False))
 
 # Figures of the summary that no table can compute: they are stated, not counted (the reason is
 # shown in the book's reconciliation).

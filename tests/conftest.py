@@ -1,3 +1,5 @@
+import ast
+import json
 import shutil
 from pathlib import Path
 
@@ -29,6 +31,16 @@ def data_copy(tmp_path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DEFAULT_DATA_DIR, target)
     return target
+
+
+def glued_figures(path: Path) -> dict:
+    """The figures an executed page glued: indicator id -> value and status."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            if output.get("metadata", {}).get("scrapbook", {}).get("name") == "figures":
+                return ast.literal_eval(output["data"]["application/papermill.record/text/plain"])
+    raise AssertionError(f"no glued figures in {path}")
 
 
 def edit_csv(path: Path, old: str, new: str, count: int = 1) -> None:

@@ -1,7 +1,6 @@
 """The book, built once from the shipped data in a temporary root (`book_root`), checked in a
 real headless Chromium."""
 
-import ast
 import csv
 import json
 import re
@@ -14,7 +13,7 @@ from urllib.request import urlopen
 import pytest
 import yaml
 from browser import ALL_CHARTS_DRAWN, accessibility_violations, open_page
-from conftest import copy_book_source
+from conftest import copy_book_source, glued_figures
 
 from lansbok.book import BuildError, build
 from lansbok.data import DEFAULT_DATA_DIR, load
@@ -86,15 +85,6 @@ def test_toc_has_every_county_and_section(book_root):
     assert {"file": "generated/2024/1280/kommun", "title": "Malmö"} in skane
 
 
-def glued(path):
-    notebook = json.loads(path.read_text())
-    for cell in notebook["cells"]:
-        for output in cell.get("outputs", []):
-            if output.get("metadata", {}).get("scrapbook", {}).get("name") == "figures":
-                return ast.literal_eval(output["data"]["application/papermill.record/text/plain"])
-    raise AssertionError(f"no glued figures in {path}")
-
-
 def test_every_page_executed_cleanly(book_root):
     pages = [(code, section) for code in ["SE", *CODES] for section in SECTIONS]
     for code, section in [*pages, ("SE", "comparisons")]:
@@ -111,7 +101,7 @@ def test_every_page_executed_cleanly(book_root):
 def test_riket_glue_equals_the_summary(book_root):
     figures = {}
     for section in SECTIONS:
-        figures.update(glued(book_root / "generated" / "2024" / "SE" / f"{section}.ipynb"))
+        figures.update(glued_figures(book_root / "generated" / "2024" / "SE" / f"{section}.ipynb"))
     assert figures["newly_arrived_received_by_municipalities"]["value"] == 32866
     assert round(figures["newly_arrived_share_women"]["value"]) == 58
     assert round(figures["newly_arrived_share_ukrainian"]["value"]) == 83

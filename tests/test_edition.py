@@ -1,7 +1,6 @@
 """The annual edition: a new year, a new section, a municipality or a table turned official is a
 change of data or of one registry entry, and leaves every other page as it was."""
 
-import ast
 import json
 import shutil
 from pathlib import Path
@@ -9,6 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from conftest import glued_figures
 from typer.testing import CliRunner
 
 from lansbok import sample, sections
@@ -21,15 +21,6 @@ from lansbok.sections import PAGES, Section
 from lansbok.toc import write_toc
 
 runner = CliRunner()
-
-
-def glued_figures(path: Path) -> dict:
-    """The figures a page glued (indicator id -> value and status)."""
-    for cell in nbformat.read(path, as_version=4).cells:
-        for output in cell.get("outputs", []):
-            if output.get("metadata", {}).get("scrapbook", {}).get("name") == "figures":
-                return ast.literal_eval(output["data"]["application/papermill.record/text/plain"])
-    raise AssertionError(f"no glued figures in {path}")
 
 
 def files_under(folder: Path) -> dict[Path, bytes]:

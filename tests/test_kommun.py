@@ -260,3 +260,15 @@ def test_riket_stands_as_the_summary_states_it(dataset, malmo):
     age = kommun.label(dataset, "newly_arrived_share_age_20_65")
     assert riket[age] == "över 60\u00a0%"  # the summary's words, not the sample's 62 %
     assert "Rikets siffror står som sammanfattningen anger dem" in kommun.sample_notice(["sample"])
+
+
+def test_a_table_gives_riket_in_digits_and_gotland_without_its_county(dataset):
+    gotland = resolve_municipality("0980", dataset.table("municipalities"))
+    table = kommun.table_frame(dataset, minors.municipality_comparison(dataset, gotland))
+    riket = dict(zip(table["label"], table["riket"], strict=True))
+    resettled = dataset.published().set_index("indicator_id").loc["uam_resettled", "value"]
+    assert riket[kommun.label(dataset, "uam_resettled")] == f"{resettled:.0f}"  # not "fem"
+    assert (
+        kommun.caption(dataset, gotland, "minors")
+        == f"Ensamkommande barn {dataset.year}: Gotland och riket"
+    )

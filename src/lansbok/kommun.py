@@ -113,11 +113,11 @@ def table_frame(data: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
             one = level == "municipality" and row.indicator_id in MUNICIPALITY_SHARES
             cells[level] = _value_text(getattr(row, level), row.unit, symbol, one)
             cells[f"{level}_rate"] = _rate_text(getattr(row, f"{level}_rate"), row.unit)
-        stated = published.get(row.indicator_id)
+        stated = published.get(row.indicator_id)  # Riket as the summary states it, if it does
         if stated is not None and agrees(
             row.riket, stated.value, stated.kind, stated.rounding_step
         ):
-            cells["riket"] = published_text(stated, row.unit)  # as the summary states it
+            cells["riket"] = published_text(stated, row.unit, words=False)
         rows.append(cells | {"status_sv": STATUS_WORDS[row.status], "status": row.status})
     return pd.DataFrame(rows)
 
@@ -161,8 +161,10 @@ def views(data: Dataset, geo: Geography, table: pd.DataFrame, section: str) -> l
 
 
 def caption(data: Dataset, geo: Geography, section: str) -> str:
-    title = PAGES[section].title
-    return f"{title} {data.year}: {geo.name}, {county_of(data, geo).name} och riket"
+    county = county_of(data, geo)
+    if single_municipality(data.table("municipalities"), county):  # the county is the municipality
+        return f"{PAGES[section].title} {data.year}: {geo.name} och riket"
+    return f"{PAGES[section].title} {data.year}: {geo.name}, {county.name} och riket"
 
 
 def paragraph(text: str) -> str:

@@ -136,10 +136,12 @@ def sv_figure(figure: Figure, words: bool = True) -> str:
     return words or sv_number(value)
 
 
-def published_text(published, unit: str) -> str:
+def published_text(published, unit: str, words: bool = True) -> str:
     """A published figure (a row of published_figures, in the registry's `unit`) as the
-    summary states it: 'över 60 %', 'knappt 30 %', 'omkring 35 000', or the figure itself."""
-    text = sv_figure(Figure(published.indicator_id, float(published.value), unit, OFFICIAL, ()))
+    summary states it: 'över 60 %', 'knappt 30 %', 'omkring 35 000', or the figure itself
+    (`words=False` for a table, as `sv_figure`)."""
+    figure = Figure(published.indicator_id, float(published.value), unit, OFFICIAL, ())
+    text = sv_figure(figure, words)
     prefix = {"lower_bound": "över ", "upper_bound": "knappt "}.get(published.kind, "")
     if published.kind == "rounded" and published.rounding_step >= 1000:
         prefix = "omkring "

@@ -358,5 +358,64 @@ def import_population(
         )
 
 
+def import_county_table(
+    table: str,
+    file: Path,
+    lan: str,
+    year: int | None,
+    data_dir: Path,
+) -> None:
+    from lansbok.county_files import import_county
+
+    try:
+        geo = resolve(lan)
+        rows = import_county(table, file, geo, data_dir, year)
+    except UnknownGeography as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    except DataError as error:
+        _fail(error)
+    except OSError as error:
+        _fail_os(error)
+    typer.echo(
+        f"imported {table} for {geo.name}: {len(rows)} rows, now official for {geo.name}; the "
+        "other counties' sample rows were drawn again around them"
+    )
+
+
+def _register_county_imports() -> None:
+    """`lansbok import TABLE FILE --lan 12` for each table a county board fills in (marked
+    `lansbok:county_file` in the data package)."""
+    try:
+        tables = [
+            r["name"]
+            for r in data_module.read_descriptor(DEFAULT_DATA_DIR)["resources"]
+            if r.get("lansbok:county_file")
+        ]
+    except (DataError, OSError, ValueError, KeyError, TypeError):  # validate says what is wrong
+        return
+    for table in tables:
+        import_app.command(table)(_county_import_command(table))
+
+
+def _county_import_command(table: str):
+    def command(
+        file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+        lan: Annotated[str, typer.Option("--lan", help="The county: code, name or letter.")],
+        year: Year = None,
+        data_dir: DataDir = DEFAULT_DATA_DIR,
+    ) -> None:
+        import_county_table(table, file, lan, year, data_dir)
+
+    command.__doc__ = (
+        f"Import a county's own {table} (a filled `lansbok template {table}` workbook, or a "
+        "CSV): its rows become official for that county."
+    )
+    return command
+
+
+_register_county_imports()
+
+
 if __name__ == "__main__":
     app()

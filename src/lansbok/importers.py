@@ -366,19 +366,23 @@ def import_kommunmottagna(path: Path | str, year: int, data_dir: Path | str) -> 
 
 
 def write_validated(
-    dataset: Dataset, tables: dict[str, tuple[pd.DataFrame, list[int]]], source: Path
+    dataset: Dataset,
+    tables: dict[str, tuple[pd.DataFrame, list[int]]],
+    source: Path,
+    county: str | None = None,
 ) -> None:
     """Write imported tables (name -> (table, years it covers)) and their import records into
     a copy of the data package, validate the copy as `lansbok validate` does, and only then
     replace the files in the data directory (each atomically, the descriptor last). A refused
-    import leaves data/ byte for byte as it was."""
+    import leaves data/ byte for byte as it was. `county`: the file holds that county's rows
+    of those years only (a county board's own file), which become official for it alone."""
     data_dir = dataset.data_dir
     texts = {
         name: table.to_csv(index=False, lineterminator="\n") for name, (table, _) in tables.items()
     }
     descriptor = dataset.descriptor
     for name, (_table, years) in tables.items():
-        descriptor = _with_import(descriptor, name, source, years)
+        descriptor = with_import(descriptor, name, source, years, county)
     descriptor_text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
     with tempfile.TemporaryDirectory(prefix="lansbok-import-") as tmp:
         trial = Path(tmp)
@@ -409,17 +413,33 @@ def write_validated(
     atomic_write(data_dir / DESCRIPTOR, descriptor_text)
 
 
-def _with_import(descriptor: dict, name: str, path: Path, years: list[int]) -> dict:
+def with_import(
+    descriptor: dict, name: str, path: Path, years: list[int], county: str | None = None
+) -> dict:
     """A copy of the descriptor with the imported file's name and checksum recorded for each
-    year it covers, replacing earlier imports of those years."""
+    year it covers (and the county, for a county's own file). It replaces the earlier records
+    of those years (of that county, for a county's file); a record of the same file is kept as
+    it was, so that importing a file again changes nothing."""
     descriptor = copy.deepcopy(descriptor)
     resource = next(r for r in descriptor["resources"] if r["name"] == name)
-    imports = [i for i in resource.get("lansbok:imports", []) if i["year"] not in years]
     sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    imports = []
+    for record in resource.get("lansbok:imports", []):
+        replaced = record["year"] in years and (
+            county is None or record.get("county_code") == county
+        )
+        same_file = record["sha256"] == sha256 and record.get("county_code") == county
+        if not replaced or same_file:
+            imports.append(record)
+    recorded = {(r["year"], r.get("county_code")) for r in imports}
     imported = dt.date.today().isoformat()
     for year in years:
-        imports.append({"year": year, "file": path.name, "sha256": sha256, "imported": imported})
-    resource["lansbok:imports"] = sorted(imports, key=lambda i: i["year"])
+        if (year, county) not in recorded:
+            record = {"year": year, "file": path.name, "sha256": sha256, "imported": imported}
+            imports.append(record | ({"county_code": county} if county else {}))
+    resource["lansbok:imports"] = sorted(
+        imports, key=lambda i: (i["year"], i.get("county_code", ""))
+    )
     return descriptor
 
 

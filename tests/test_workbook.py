@@ -337,6 +337,26 @@ def test_other_county_municipality_and_header_problems(data, skane, tmp_path):
     assert problems_of(excinfo)[1][2] == "kolumnen saknas"
 
 
+def test_a_municipality_that_did_not_answer_has_no_other_values(data, skane, tmp_path):
+    path = tmp_path / "so.csv"
+    path.write_text(
+        "År;Kommun;Svarade på enkäten;Anordnare av SO;Form;Antal språk;Deltagare, kvinnor;"
+        "Deltagare, män\n"
+        "2024;1280 Malmö;nej;;;;;\n"
+        "2024;1281 Lund;nej;komvux;;;;\n"
+        "2024;1282 Landskrona;;komvux;;;;\n",
+        encoding="cp1252",
+    )
+    with pytest.raises(DataError) as excinfo:
+        workbook.read_filled(path, data, "so_survey", skane)
+    assert [(r, c) for r, c, _ in problems_of(excinfo)] == [
+        (3, "Anordnare av SO"),
+        (4, "Svarade på enkäten"),
+    ]
+    assert "svarade inte" in problems_of(excinfo)[0][2]
+    assert "obligatorisk" in problems_of(excinfo)[1][2]
+
+
 def test_minors_zero_and_duplicates(data, skane, tmp_path):
     path = tmp_path / "minors.csv"
     path.write_text(
@@ -362,7 +382,7 @@ def test_minors_zero_and_duplicates(data, skane, tmp_path):
         ("filled.xlsx", b"year;x\n", "ingen xlsx-arbetsbok"),
         ("filled.xlsx", b"\xd0\xcf\x11\xe0rest", ".xls"),
         ("filled.xlsx", b"PK\x03\x04broken", "ingen läsbar xlsx-arbetsbok"),
-        ("filled.csv", b"PK\x03\x04", "zip archive"),
+        ("filled.csv", b"PK\x03\x04", "döp om den till .xlsx"),
         ("filled.csv", b"", "empty"),
     ],
 )

@@ -83,6 +83,9 @@ BOOLEANS = {
     "1": True,
     "0": False,
 }
+# A row whose flag is "nej" has no other values: a municipality that did not answer the
+# survey (so_survey's description in the data package).
+UNANSWERED = {"so_survey": "answered"}
 TYPE_SV = {"integer": "heltal", "boolean": "ja/nej", "string": "text"}
 
 
@@ -517,6 +520,12 @@ def _csv_rows(path: Path) -> list[tuple[int, list[Cell]]]:
     """The rows of a CSV (semicolon, comma or tab separated, as its header has most of them),
     numbered by line."""
     file = str(path)
+    try:
+        with path.open("rb") as handle:
+            if handle.read(4) == b"PK\x03\x04":
+                raise _refuse(file, "en xlsx-arbetsbok med namnet .csv: döp om den till .xlsx")
+    except OSError:
+        pass  # read_export says why the file cannot be read
     text = read_export(path)  # a regular text file of a sane size, decoded
     first = next((line for line in text.splitlines() if line.strip()), "")
     counts = {d: first.count(d) for d in ";,\t"}
@@ -652,6 +661,16 @@ class _Reader:
                 ok = False
         if ok and "project_id" in record:
             ok = self.check_project(number, record)
+        flag = UNANSWERED.get(self.table)
+        if ok and flag and record[flag] is False:
+            for col in self.cols:
+                if col.name not in self.fixed | {flag} and record[col.name] is not None:
+                    self.problem(
+                        f"kommunen svarade inte på enkäten ({col.header!r} ska vara tom)",
+                        number,
+                        col.header,
+                    )
+                    ok = False
         return record if ok else None
 
     def value(self, col: Column, value: Any, formula: bool) -> Any:

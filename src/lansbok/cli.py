@@ -408,7 +408,7 @@ def import_county_table(
     from lansbok.county_files import import_county
 
     try:
-        geo = resolve(lan)
+        geo = resolve(lan, data_module.load(data_dir).table("counties"))
         rows = import_county(table, file, geo, data_dir, year)
     except UnknownGeography as error:
         typer.echo(f"error: {error}", err=True)

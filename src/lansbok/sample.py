@@ -297,7 +297,10 @@ def _rebalanced(data, name, rule, made, sample_rows, official, year) -> pd.DataF
         out.loc[rows, field] = apportion(
             int(stratum_total), drawn if drawn.sum() else drawn * 0 + 1
         )
-    return out
+    # A table that lists only what happened (no row for zero) drops the rows rebalanced to 0.
+    spec = next(f for f in data.resources[name]["schema"]["fields"] if f["name"] == field)
+    minimum = spec.get("constraints", {}).get("minimum", 0)
+    return out[out[field] >= minimum]
 
 
 def write(

@@ -140,9 +140,7 @@ def test_the_landing_page_gives_the_summary_figures_and_links_them():
 
 def test_riket_status_is_official_where_the_summary_states_its_figures():
     counties = DATA.table("counties")
-    assert section_status(DATA, RIKET, SECTIONS["reception"]).startswith(
-        "officiella riksuppgifter"
-    )
+    assert section_status(DATA, RIKET, SECTIONS["reception"]).startswith("officiella riksuppgifter")
     assert section_status(DATA, RIKET, SECTIONS["tia"]) == "exempeldata"
     assert section_status(DATA, resolve("12", counties), SECTIONS["reception"]) == "exempeldata"
 

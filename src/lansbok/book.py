@@ -156,11 +156,11 @@ def catalogue(data: Dataset) -> str:
         status = STATUS_SV[resource["status"]]
         official = sorted(data.partly_official([name]))
         if official:  # some counties' own files
-            status += f", officiell för {charts.sv_list([counties[c] for c in official])}"
+            status += f", officiell för {md_text(charts.sv_list([counties[c] for c in official]))}"
         lines += [f"### {md_text(resource['title'])}", ""]
         rows = len(data.table(name))
         lines.append(f"- Fil: data/{md_text(resource['path'])} ({rows} rad{'er' * (rows != 1)})")
-        lines.append(f"- Status: **{md_text(status)}**")
+        lines.append(f"- Status: **{status}**")
         lines.append(f"- Producent: {md_text(resource['producer'])}")
         for source in resource["sources"]:
             lines.append(f"- Källa: {_source_link(source)}")

@@ -39,7 +39,16 @@ from lansbok.geography import Geography
 from lansbok.landing import in_brief
 from lansbok.privacy import TOTAL, policy, protect
 from lansbok.report import PERCENT_UNITS, Page, sv_number
-from lansbok.run import OUTPUT_DIR, Report, all_geographies, code_fingerprint, output_path, run
+from lansbok.run import (
+    OUTPUT_DIR,
+    ExecutorFactory,
+    LocalExecutor,
+    Report,
+    all_geographies,
+    code_fingerprint,
+    output_path,
+    run,
+)
 from lansbok.safe import md_code_text, md_text, to_csv
 from lansbok.toc import MUNICIPALITY, RECONCILIATION, write_toc
 
@@ -407,6 +416,7 @@ def build(
     progress: bool = True,
     year: int | None = None,
     municipalities: list[Geography] = (),
+    executor: ExecutorFactory = LocalExecutor,
 ) -> BuildResult:
     """Validate, execute every page of the edition `year` (default: the latest year with
     published figures; cached), write the generated pages and build the book.
@@ -430,6 +440,7 @@ def build(
         force=force,
         progress=progress,
         data=data,
+        executor=executor,
     )
     if not report.ok:
         failed = "\n\n".join(f"{job.label}:\n{message}" for job, message in report.failures)

@@ -57,6 +57,47 @@ Year = Annotated[
 ]
 
 
+class ExecutorKind(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+ExecutorOption = Annotated[
+    ExecutorKind,
+    typer.Option(
+        "--executor",
+        help="local: worker processes on this machine; dask: a Dask cluster (--scheduler), "
+        "or a LocalCluster without one.",
+    ),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        envvar="LANSBOK_DASK_SCHEDULER",
+        help="The Dask scheduler's address (tcp://host:port), with --executor dask.",
+    ),
+]
+
+
+def _executor(kind: ExecutorKind, scheduler: str | None):
+    """The run's executor factory; a scheduler that does not answer is an error (exit 1)
+    before anything is written."""
+    from lansbok import run as runner
+
+    if kind is ExecutorKind.local:
+        return runner.LocalExecutor
+    from lansbok import executors
+
+    if scheduler:
+        try:
+            executors.check_scheduler(scheduler)
+        except executors.SchedulerUnreachable as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+    return executors.factory(scheduler)
+
+
 @app.command()
 def validate(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """Validate every table against data/datapackage.json and the national totals."""
@@ -229,6 +270,8 @@ def run_notebooks(
     templates_dir: Annotated[
         Path | None, typer.Option("--templates", file_okay=False, hidden=True)
     ] = None,
+    executor: ExecutorOption = ExecutorKind.local,
+    scheduler: Scheduler = None,
 ) -> None:
     """Execute the section notebooks for one or more geographies (cached, parallel). Only with
     the default --out is the book's table of contents (_toc.yml) written too."""
@@ -250,6 +293,7 @@ def run_notebooks(
                     raise UnknownGeography("give --lan, --kommun or --all")
                 if html_dir:
                     runner.check_out_dir(html_dir, "--html", create=False)
+                fan_out = _executor(executor, scheduler)
                 report = runner.run(
                     geos,
                     section,
@@ -260,6 +304,7 @@ def run_notebooks(
                     force=force,
                     timeout=timeout,
                     year=dataset.year,
+                    executor=fan_out,
                 )
                 if out_dir is None:  # the book's own folder: its table of contents too
                     from lansbok.toc import write_toc
@@ -315,6 +360,8 @@ def book(
         list[str] | None,
         typer.Option("--kommun", help="Add this municipality's page (code or name) to the book."),
     ] = None,
+    executor: ExecutorOption = ExecutorKind.local,
+    scheduler: Scheduler = None,
 ) -> None:
     """Validate, execute every page (cached), and build the book strictly into _build/html."""
     from lansbok.book import BuildError, build
@@ -330,6 +377,7 @@ def book(
                 options["geographies"] = [resolve(value, counties_table) for value in lan]
             if kommun:
                 options["municipalities"] = municipalities(dataset, kommun)
+            options["executor"] = _executor(executor, scheduler)
             result = build(data_dir=data_dir, jobs=jobs, force=force, year=year, **options)
     except DataError as error:
         _fail(error)

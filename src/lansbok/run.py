@@ -108,6 +108,7 @@ DRIVER_MODULES = {
     "cli",
     "export",
     "importers",
+    "executors",
     "sample",
     "toc",
     "county_files",
@@ -529,7 +530,8 @@ def run(
     fan-out (default: worker processes on this machine)."""
     from tqdm import tqdm
 
-    data_dir, out_dir, templates_dir = Path(data_dir), Path(out_dir), Path(templates_dir)
+    data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir)
+    templates_dir = Path(templates_dir).resolve()  # workers elsewhere have another cwd
     if jobs is not None and jobs < 1:
         raise RunError(f"--jobs must be 1 or more, not {jobs}")
     if timeout < 1:

@@ -284,6 +284,15 @@ def test_an_unreachable_scheduler_is_one_line_and_nothing_is_written(tmp_path, m
     assert result.output.startswith(f"error: no Dask scheduler at {address}")
     assert time.monotonic() - started < 15
     assert not out.exists()
+    # The book too, before any page or build folder is made.
+    root = tmp_path / "book"
+    root.mkdir()
+    result = runner.invoke(
+        app, ["book", "--root", str(root), "--executor", "dask", "--scheduler", address]
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: no Dask scheduler at {address}")
+    assert list(root.iterdir()) == []
 
 
 class Client:

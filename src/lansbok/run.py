@@ -530,8 +530,9 @@ def run(
     fan-out (default: worker processes on this machine)."""
     from tqdm import tqdm
 
-    data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir)
-    templates_dir = Path(templates_dir).resolve()  # workers elsewhere have another cwd
+    # Absolute: a worker elsewhere (a Dask cluster's) has another working directory.
+    data_dir, templates_dir = Path(data_dir).absolute(), Path(templates_dir).absolute()
+    out_dir = Path(out_dir)
     if jobs is not None and jobs < 1:
         raise RunError(f"--jobs must be 1 or more, not {jobs}")
     if timeout < 1:

@@ -11,7 +11,10 @@ folder (the project's own generated/ and _build/ are not touched):
   (e) `lansbok run --lan 12`, cold and warm (median of 3);
   scaling: the sections for 1, 6, 11 and 22 geographies, seconds per notebook;
   the built site's size, the largest section page, and the time until every chart of a county
-  page has drawn in headless Chromium (median of 5).
+  page has drawn in headless Chromium (median of 5);
+  executors: the sections of the 22 geographies, cold, with the local process pool and with a
+  Dask LocalCluster, each with 2 workers and with 1 (`python benchmarks/bench.py --only dask`
+  runs this part alone and adds it to the last results).
 
 Wall time, notebooks executed and peak memory (resident set of the whole process tree, sampled
 every 50 ms) are printed as a table and written to benchmarks/results.json and
@@ -20,11 +23,13 @@ docs/benchmarks.md.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import datetime as dt
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -41,8 +46,17 @@ import psutil
 
 from lansbok.book import build, sphinx_build, write_generated
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, load
+from lansbok.executors import factory as dask_cluster
 from lansbok.geography import resolve
-from lansbok.run import PAGES, all_geographies, output_path, pages_for, parameters, run
+from lansbok.run import (
+    PAGES,
+    LocalExecutor,
+    all_geographies,
+    output_path,
+    pages_for,
+    parameters,
+    run,
+)
 from lansbok.sections import SECTIONS
 
 HERE = Path(__file__).parent
@@ -203,6 +217,92 @@ def time_to_charts(html_dir: Path, page: str, repeat: int = 5) -> float:
     return statistics.median(times)
 
 
+def machine() -> dict:
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of every descendant that has ended (workers, kernels)."""
+    own, ended = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + ended.ru_utime + ended.ru_stime
+
+
+def executors(work: Path, data_dir: Path, data, geographies: int = 22) -> dict:
+    """The same pages, cold into fresh folders, on each executor in turn: the local process
+    pool and a Dask LocalCluster (its start and close included), each with 2 workers and 1."""
+    geos = all_geographies(data)[:geographies]
+    started = machine()
+    cpu: dict[str, float] = {}
+    cases = {
+        "local_2": ("local process pool, 2 workers", LocalExecutor, 2),
+        "dask_2": ("Dask LocalCluster, 2 workers", dask_cluster(None), 2),
+        "dask_1": ("Dask LocalCluster, 1 worker", dask_cluster(None), 1),
+        "local_1": ("local process pool, 1 worker", LocalExecutor, 1),
+    }
+    rows = {}
+    for key, (label, executor, jobs) in cases.items():
+        out = work / f"executor-{key}" / "generated"
+        out.parent.mkdir()
+
+        def execute(out=out, executor=executor, jobs=jobs, label=label, key=key) -> int:
+            cpu[key] = -cpu_seconds()
+            report = run(
+                geos,
+                list(SECTIONS),
+                data_dir=data_dir,
+                out_dir=out,
+                jobs=jobs,
+                progress=False,
+                executor=executor,
+            )
+            if not report.ok:
+                raise SystemExit(f"{label}: {len(report.failures)} pages failed")
+            cpu[key] += cpu_seconds()
+            return len(report.executed)
+
+        load = os.getloadavg()[0]  # other work on the machine takes cores from the workers
+        rows[key] = measure(f"sections for {len(geos)} geographies, {label}", execute)
+        rows[key].update(jobs=jobs, cpu_seconds=cpu[key], load_average_before=round(load, 2))
+    ratios = {
+        "dask/local, 2 workers": rows["dask_2"]["seconds"] / rows["local_2"]["seconds"],
+        "Dask 1 → 2 workers speed-up": rows["dask_1"]["seconds"] / rows["dask_2"]["seconds"],
+        "local 1 → 2 workers speed-up": rows["local_1"]["seconds"] / rows["local_2"]["seconds"],
+    }
+    return {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "machine": started,
+        "geographies": len(geos),
+        "rows": rows,
+        "ratios": ratios,
+    }
+
+
+def only_executors(geographies: int) -> None:
+    """`--only dask`: measure the executors alone and add them to the last results."""
+    work = Path(tempfile.mkdtemp(prefix="lansbok-bench-"))
+    data_dir = work / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data_dir)
+    print(f"Scratch folder: {work}\nexecutors", flush=True)
+    measured = executors(work, data_dir, load(data_dir, check=True), geographies)
+    path = HERE / "results.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results["executors"] = measured
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print("\n" + "\n".join(render_executors(measured)))
+    if "rows" in results:  # the whole report, with the other cases as last measured
+        (PROJECT_ROOT / "docs" / "benchmarks.md").write_text(render(results))
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="lansbok-bench-"))
     data_dir = work / "data"
@@ -270,6 +370,9 @@ def main() -> None:
         row["seconds_per_notebook"] = row["seconds"] / row["executed"]
         scaling.append(row)
 
+    print("executors", flush=True)
+    executor_rows = executors(work, data_dir, data)
+
     site = site_figures(html_dir)
     site["seconds_until_charts_drawn"] = time_to_charts(
         html_dir, f"generated/{data.year}/{COUNTY}/reception.html"
@@ -297,6 +400,7 @@ def main() -> None:
         "scaling": scaling,
         "municipality_build_estimate_seconds": per_notebook * 290 * 5,
         "site": site,
+        "executors": executor_rows,
     }
     (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     report = render(results)
@@ -356,8 +460,56 @@ def render(results: dict) -> str:
         f"Chromium: {site['seconds_until_charts_drawn']:.2f} s (median of 5).",
         "",
     ]
+    if "executors" in results:
+        lines += render_executors(results["executors"])
     return "\n".join(lines)
 
 
+def render_executors(measured: dict) -> list[str]:
+    m = measured["machine"]
+    lines = [
+        "## Executors",
+        "",
+        f"The sections of {measured['geographies']} geographies, cold, executed by each executor "
+        f"in turn (measured {measured['date']} on {m['cores']} cores, load average "
+        f"{', '.join(str(x) for x in m['load_average_at_start'])} at the start). A Dask "
+        "LocalCluster's start and close are included.",
+        "",
+        "| executor | seconds | notebooks executed | seconds per notebook | CPU seconds per "
+        "notebook | load average before | peak MiB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in measured["rows"].values():
+        n = row["executed"] or float("nan")
+        lines.append(
+            f"| {row['label'].split(', ', 1)[1]} | {row['seconds']:.1f} | {row['executed']} "
+            f"| {row['seconds'] / n:.2f} | {row['cpu_seconds'] / n:.2f} "
+            f"| {row['load_average_before']:.1f} | {row['peak_mib']:.0f} |"
+        )
+    lines += [
+        "",
+        "With w workers a run cannot take less than its CPU seconds divided by w, nor less than "
+        "its CPU seconds divided by the cores the machine's other work leaves free.",
+    ]
+    targets = {
+        "dask/local, 2 workers": "≤ 1.10",
+        "Dask 1 → 2 workers speed-up": "≥ 1.8",
+        "local 1 → 2 workers speed-up": "(reference)",
+    }
+    lines += ["", "| ratio | value | target |", "| --- | ---: | --- |"]
+    for key, value in measured["ratios"].items():
+        lines.append(f"| {key} | {value:.2f} | {targets[key]} |")
+    return [*lines, ""]
+
+
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["dask"], help="measure only this part")
+    parser.add_argument(
+        "--geographies", type=int, default=22, help="with --only dask: the first N geographies"
+    )
+    options = parser.parse_args()
+    if options.only == "dask":
+        only_executors(options.geographies)
+    else:
+        main()

@@ -255,6 +255,10 @@ def test_a_worker_checks_the_code_and_that_the_folders_exist(tmp_path):
     )
     other_code = {executors.CODE: "0" * 64}
     assert "runs different lansbok code" in executors.check_inputs(other_code)
+    other_pandas = {
+        executors.LIBRARIES: expected[executors.LIBRARIES].replace('"pandas": "', '"pandas": "0.')
+    }
+    assert "other versions of the page libraries" in executors.check_inputs(other_pandas)
     # Hidden files (an editor's, a checkpoint) are not part of what pages read.
     before = executors.folder_digest(tmp_path)
     (tmp_path / ".swp").write_text("x")

@@ -29,11 +29,12 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from lansbok import processes
-from lansbok.run import SCRATCH_PREFIX, Executed, RunError, code_fingerprint
+from lansbok.run import SCRATCH_PREFIX, Executed, RunError, code_fingerprint, library_versions
 
 SCHEDULER_ENV = "LANSBOK_DASK_SCHEDULER"
 CONNECT_TIMEOUT = 10  # seconds to reach a scheduler before giving up
 CODE = "lansbok"  # the key of the code's digest among a run's inputs
+LIBRARIES = "libraries"  # and of the versions of the libraries that shape a page
 
 
 class SchedulerUnreachable(RunError):
@@ -54,11 +55,12 @@ def folder_digest(folder: Path) -> str:
 
 def run_inputs(data_dir: Path, templates_dir: Path) -> dict[str, str]:
     """What a worker must see as the client does: data and templates (by absolute path) and the
-    lansbok code, each with its digest."""
+    lansbok code, each with its digest, and the libraries' versions (the cache keys name them)."""
     return {
         str(Path(data_dir).resolve()): folder_digest(data_dir),
         str(Path(templates_dir).resolve()): folder_digest(templates_dir),
         CODE: code_fingerprint(),
+        LIBRARIES: library_versions(),
     }
 
 
@@ -85,6 +87,12 @@ def check_inputs(expected: dict[str, str]) -> str | None:
         if path == CODE:
             if code_fingerprint() != digest:
                 return f"worker {worker_name()} runs different lansbok code than the client"
+        elif path == LIBRARIES:
+            if library_versions() != digest:
+                return (
+                    f"worker {worker_name()} has other versions of the page libraries than the "
+                    f"client: {library_versions()}, not {digest}"
+                )
         elif not Path(path).is_dir():
             return f"worker {worker_name()} sees different data at {path}: no such folder"
         elif folder_digest(Path(path)) != digest:

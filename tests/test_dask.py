@@ -1,7 +1,8 @@
 """Executing pages on Dask: a real cluster (`dask scheduler` and two `dask worker` processes on
 127.0.0.1) and a LocalCluster give the local executor's pages, failures, timeouts and cache; a
 worker that sees other data refuses to execute; an unreachable scheduler writes nothing; a
-signal stops the run and leaves no task writing."""
+signal stops the run and leaves no task writing. Tests that start kernels or a cluster's
+processes are marked `notebooks`."""
 
 import contextlib
 import io
@@ -28,10 +29,7 @@ from lansbok import executors, processes
 from lansbok.cli import app
 from lansbok.run import TEMPLATES_DIR
 
-pytestmark = [
-    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux signals"),
-    pytest.mark.notebooks,
-]
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux signals")
 
 runner = CliRunner()
 DASK = Path(sys.executable).parent / "dask"
@@ -141,6 +139,7 @@ def assert_same_pages(ours: Path, theirs: Path) -> None:
             assert (ours / page).read_bytes() == (theirs / page).read_bytes(), page
 
 
+@pytest.mark.notebooks
 def test_a_real_cluster_gives_the_local_executors_pages_and_cache(cluster, tmp_path):
     local, dask = tmp_path / "local", tmp_path / "dask"
     code, output = lansbok_run(*PAGES, "--out", str(local), "--jobs", "2")
@@ -157,6 +156,7 @@ def test_a_real_cluster_gives_the_local_executors_pages_and_cache(cluster, tmp_p
     assert list(cluster.tmp.iterdir()) == []  # the workers' pages left no temporary folder
 
 
+@pytest.mark.notebooks
 def test_without_an_address_a_local_cluster_runs_the_pages(tmp_path, monkeypatch):
     monkeypatch.delenv(executors.SCHEDULER_ENV, raising=False)
     scratch = tmp_path / "tmp"
@@ -197,6 +197,7 @@ def failures(output: str) -> list[str]:
     return sorted(re.findall(r"^FAILED .*?(?=^FAILED |^executed )", output, re.M | re.S))
 
 
+@pytest.mark.notebooks
 def test_failures_and_timeouts_are_reported_as_by_the_local_executor(cluster, tmp_path):
     templates = failing_templates(tmp_path / "templates")
     args = ["--lan", "SE", "--lan", "12", "--lan", "14", "--section", "so", "--timeout", "6"]
@@ -216,6 +217,7 @@ def test_failures_and_timeouts_are_reported_as_by_the_local_executor(cluster, tm
     assert [p.name for p in (tmp_path / "dask").rglob("*.ipynb")] == ["so.ipynb"]  # Riket's
 
 
+@pytest.mark.notebooks
 def test_a_worker_that_sees_other_data_executes_nothing(cluster, tmp_path, data_copy, monkeypatch):
     planned = executors.run_inputs
 
@@ -375,6 +377,7 @@ def files(folder: Path) -> dict[str, tuple[int, int]]:
 RUN = ["--lan", "12", "--lan", "14", "--section", "tia", "--jobs", "2", "--executor", "dask"]
 
 
+@pytest.mark.notebooks
 def test_sigterm_stops_a_local_cluster_run_with_its_workers_and_kernels(tmp_path):
     out, tmp = tmp_path / "generated", tmp_path / "tmp"
     client = Client([*RUN, "--out", str(out)], tmp)
@@ -394,6 +397,7 @@ def test_sigterm_stops_a_local_cluster_run_with_its_workers_and_kernels(tmp_path
     assert list(tmp.iterdir()) == []
 
 
+@pytest.mark.notebooks
 def test_sigint_of_a_clusters_client_leaves_no_task_writing(cluster, tmp_path):
     """The cluster outlives its client: the pages under way are cancelled, their workers write
     nothing (they never write the output) and remove their temporary folders."""

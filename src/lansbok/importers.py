@@ -341,10 +341,13 @@ def _sum_records(values_list) -> dict[str, tuple[int, int]]:
     return total
 
 
-def import_kommunmottagna(path: Path | str, year: int, data_dir: Path | str) -> pd.DataFrame:
+def import_kommunmottagna(
+    path: Path | str, year: int, data_dir: Path | str, record: dict | None = None
+) -> pd.DataFrame:
     """Parse the export and replace that year's rows of data/kommunmottagna.csv; record the
-    file's name and checksum in the data package. Nothing is written if the file has problems
-    or if the data package would not pass validation after the import."""
+    file's name and checksum in the data package (or `record`, see `write_validated`). Nothing
+    is written if the file has problems or if the data package would not pass validation after
+    the import."""
     path, data_dir = Path(path), Path(data_dir)
     last = dt.date.today().year
     if not FIRST_YEAR <= year <= last:
@@ -361,24 +364,31 @@ def import_kommunmottagna(path: Path | str, year: int, data_dir: Path | str) -> 
         existing = dataset.table("kommunmottagna")
         tidy = pd.concat([existing[existing["year"] != year], tidy], ignore_index=True)
     tidy = tidy.sort_values(["year", "municipality_code", "category"])
-    write_validated(dataset, {"kommunmottagna": (tidy, [year])}, path)
+    write_validated(dataset, {"kommunmottagna": (tidy, [year])}, path, record)
     return tidy[tidy["year"] == year]
 
 
 def write_validated(
-    dataset: Dataset, tables: dict[str, tuple[pd.DataFrame, list[int]]], source: Path
+    dataset: Dataset,
+    tables: dict[str, tuple[pd.DataFrame, list[int]]],
+    source: Path,
+    record: dict | None = None,
 ) -> None:
     """Write imported tables (name -> (table, years it covers)) and their import records into
     a copy of the data package, validate the copy as `lansbok validate` does, and only then
     replace the files in the data directory (each atomically, the descriptor last). A refused
-    import leaves data/ byte for byte as it was."""
+    import leaves data/ byte for byte as it was.
+
+    The import record names `source` with its sha256 and today's date, unless `record` gives
+    them (file, sha256, imported: a snapshot's, so that importing it again changes nothing),
+    with any further keys that, with the year, say which earlier record it replaces."""
     data_dir = dataset.data_dir
     texts = {
         name: table.to_csv(index=False, lineterminator="\n") for name, (table, _) in tables.items()
     }
     descriptor = dataset.descriptor
     for name, (_table, years) in tables.items():
-        descriptor = _with_import(descriptor, name, source, years)
+        descriptor = _with_import(descriptor, name, source, years, record)
     descriptor_text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
     with tempfile.TemporaryDirectory(prefix="lansbok-import-") as tmp:
         trial = Path(tmp)
@@ -409,17 +419,28 @@ def write_validated(
     atomic_write(data_dir / DESCRIPTOR, descriptor_text)
 
 
-def _with_import(descriptor: dict, name: str, path: Path, years: list[int]) -> dict:
+def _with_import(
+    descriptor: dict, name: str, path: Path, years: list[int], record: dict | None = None
+) -> dict:
     """A copy of the descriptor with the imported file's name and checksum recorded for each
-    year it covers, replacing earlier imports of those years."""
+    year it covers, replacing earlier imports of those years (and of `record`'s further keys)."""
     descriptor = copy.deepcopy(descriptor)
     resource = next(r for r in descriptor["resources"] if r["name"] == name)
-    imports = [i for i in resource.get("lansbok:imports", []) if i["year"] not in years]
-    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-    imported = dt.date.today().isoformat()
+    if record is None:
+        record = {
+            "file": path.name,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "imported": dt.date.today().isoformat(),
+        }
+    scope = {k: v for k, v in record.items() if k not in ("file", "sha256", "imported")}
+    imports = [
+        i
+        for i in resource.get("lansbok:imports", [])
+        if i["year"] not in years or any(i.get(k) != v for k, v in scope.items())
+    ]
     for year in years:
-        imports.append({"year": year, "file": path.name, "sha256": sha256, "imported": imported})
-    resource["lansbok:imports"] = sorted(imports, key=lambda i: i["year"])
+        imports.append({"year": year, **record})
+    resource["lansbok:imports"] = sorted(imports, key=lambda i: (i["year"], *map(str, i.values())))
     return descriptor
 
 
@@ -498,7 +519,6 @@ def parse_population(path: Path, municipalities: pd.DataFrame, counties: pd.Data
 
     known_counties = set(counties["county_code"])
     county_of = municipalities.set_index("municipality_code")["county_code"].to_dict()
-    size = municipalities["county_code"].value_counts().to_dict()
     values: dict[tuple[str, int], tuple[int, int]] = {}  # (region code, year) -> (value, row)
     for cells in _cells_of(reader, problem):
         row = header_at + reader.line_num
@@ -547,7 +567,29 @@ def parse_population(path: Path, municipalities: pd.DataFrame, counties: pd.Data
                 values[(code, year)] = (number, row)
     if problems:
         raise problems.error()
+    return population_tables(values, municipalities, counties, file)
 
+
+def population_tables(
+    values: dict[tuple[str, int], tuple[int, int | None]],
+    municipalities: pd.DataFrame,
+    counties: pd.DataFrame,
+    file: str,
+) -> Population:
+    """SCB's population values ((region code, year) -> (population, row of the file or None);
+    "00" Riket, two digits a county, four a municipality) as tidy tables, checked as one: a
+    county given and summed from its municipalities must agree, Riket must equal the sum of
+    the counties (from 2025 within SCB's noise, `noise_tolerance`), and a county given by its
+    municipalities alone must have all of them. Raises DataError naming `file`. Both the CSV
+    export and the JSON-stat responses of `lansbok fetch scb-befolkning` go through this."""
+    problems = Problems()
+
+    def problem(message: str, row: int | None = None, column: str | None = None) -> None:
+        problems.add(Problem(file, message, row, column))
+
+    known_counties = set(counties["county_code"])
+    county_of = municipalities.set_index("municipality_code")["county_code"].to_dict()
+    size = municipalities["county_code"].value_counts().to_dict()
     counties_tidy, municipalities_tidy = [], []
     by_county: dict[tuple[str, int], list[int]] = {}  # (county, year) -> its municipalities
     for (code, year), (number, _row) in values.items():
@@ -594,6 +636,15 @@ def import_population(path: Path | str, data_dir: Path | str) -> Population:
     path, data_dir = Path(path), Path(data_dir)
     dataset = load(data_dir)
     parsed = parse_population(path, dataset.table("municipalities"), dataset.table("counties"))
+    write_population(dataset, parsed, path)
+    return parsed
+
+
+def write_population(
+    dataset: Dataset, parsed: Population, source: Path, record: dict | None = None
+) -> None:
+    """Replace the years `parsed` covers in population and population_municipalities, with
+    their import records (see `write_validated`)."""
     tables = {}
     for name, tidy, key in (
         ("population", parsed.counties, "county_code"),
@@ -606,5 +657,4 @@ def import_population(path: Path | str, data_dir: Path | str) -> Population:
             [existing[~existing["year"].isin(tidy["year"])], tidy], ignore_index=True
         ).sort_values(["year", key])
         tables[name] = (merged, sorted(int(y) for y in set(tidy["year"])))
-    write_validated(dataset, tables, path)
-    return parsed
+    write_validated(dataset, tables, source, record)

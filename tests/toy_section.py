@@ -5,6 +5,6 @@ from lansbok.sections.common import FigureSet, in_geography
 
 
 def figures(data, geo):
-    out = FigureSet(data)
+    out = FigureSet(data, geo)
     out.add("tia_projects", len(in_geography(data, "tia_grants", geo)), "tia_grants")
     return out

@@ -8,7 +8,8 @@ from decimal import ROUND_FLOOR, Decimal
 
 import pandas as pd
 
-OFFICIAL, SAMPLE = "official", "sample"
+from lansbok.data import OFFICIAL, SAMPLE
+
 REGISTRY = "indicators"  # the data package resource that describes every indicator
 
 

@@ -11,7 +11,7 @@ from lansbok.data import Dataset
 from lansbok.figures import share
 from lansbok.geography import Geography, NotAtLevel
 from lansbok.sections import municipal
-from lansbok.sections.common import FigureSet, in_geography
+from lansbok.sections.common import FigureSet, county_code_of, in_geography
 
 # Indicator id of each country's share of the asylum-seeking minors in the summary.
 COUNTRY_SHARES = {
@@ -49,7 +49,7 @@ def assignments_by_municipality(data: Dataset, geo: Geography) -> pd.DataFrame:
     wide.columns.name = None
     names = data.table("municipalities").set_index("municipality_code")["name_short"]
     wide.insert(1, "municipality", wide["municipality_code"].map(names))
-    wide["status"] = data.status("minors_assignments")
+    wide["status"] = data.status("minors_assignments", county_code_of(geo))
     published = wide["children"] != protected.symbol
     by_count = wide[published].sort_values(
         "children", ascending=False, kind="stable", key=lambda c: c.astype("int64")
@@ -67,7 +67,7 @@ def assignments_for_chart(assigned: pd.DataFrame, top: int = 25) -> pd.DataFrame
 def figures(data: Dataset, geo: Geography) -> FigureSet:
     if geo.is_municipality:  # its raw counts are never shown: see municipality_figures
         raise NotAtLevel("a municipality's counts of minors are its published ones")
-    out = FigureSet(data)
+    out = FigureSet(data, geo)
     if geo.is_national:  # applications are counted for the whole country only
         apps = data.table("minors_applications")
         per_basis = apps.groupby(["year", "basis"])["children"].sum()
@@ -162,7 +162,7 @@ def municipality_figures(data: Dataset, geo: Geography) -> FigureSet:
     received, for a municipality, a county or Riket. A municipality's counts are those every
     page publishes (lansbok.privacy): a suppressed count is the policy's symbol (text), never
     the number; a county's and Riket's totals are exact, as published."""
-    out = FigureSet(data)
+    out = FigureSet(data, geo)
     assigned = "minors_assignments"
     if geo.is_municipality:
         counts = _published(data, assigned, geo.code)

@@ -117,7 +117,7 @@ def lanstal_source(history: pd.DataFrame) -> str:
 
 
 def figures(data: Dataset, geo: Geography) -> FigureSet:
-    out = FigureSet(data)
+    out = FigureSet(data, geo)
     if geo.is_national:  # SCB's series is national only: a county page shows no county figure
         seekers = data.table("asylum_seekers").set_index("year")["total"]
         this_year, last_year = (
@@ -227,7 +227,7 @@ def municipality_figures(data: Dataset, geo: Geography) -> FigureSet:
     in `municipality_comparison`), the shares of women, 20–65-year-olds, children and
     Ukrainians among them, and the kommuntal (ordinary and for people with temporary
     protection)."""
-    out = FigureSet(data)
+    out = FigureSet(data, geo)
     received = received_by_municipality(data, geo)
     sources = tuple(
         sorted({"kommunmottagna" if s == "official" else "reception" for s in received["status"]})

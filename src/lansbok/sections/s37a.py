@@ -23,7 +23,7 @@ def grants_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:
 
 
 def figures(data: Dataset, geo: Geography) -> FigureSet:
-    out = FigureSet(data)
+    out = FigureSet(data, geo)
     frame = in_geography(data, SOURCE, geo)
     out.add("s37a_projects", len(frame), SOURCE)
     out.add("s37a_grants_sek", frame["grant_sek"].sum(), SOURCE)

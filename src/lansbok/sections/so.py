@@ -28,7 +28,7 @@ def answers_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:
 
 
 def figures(data: Dataset, geo: Geography) -> FigureSet:
-    out = FigureSet(data)
+    out = FigureSet(data, geo)
     frame = in_geography(data, SOURCE, geo)
     answered = frame[frame["answered"]]
     out.add("so_survey_response_rate", share(len(answered), len(frame)), SOURCE)

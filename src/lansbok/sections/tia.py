@@ -26,7 +26,7 @@ def grants_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:
 
 
 def figures(data: Dataset, geo: Geography) -> FigureSet:
-    out = FigureSet(data)
+    out = FigureSet(data, geo)
     frame = in_geography(data, SOURCE, geo)
     women, men = frame["participants_women"].sum(), frame["participants_men"].sum()
     out.add("tia_projects", len(frame), SOURCE)

@@ -410,7 +410,8 @@ def test_af_file_becomes_december_participants(data_copy):
     assert rows[rows["sex"] == "kvinna"]["participants"].sum() == 882
     assert rows.set_index(["county_code", "sex"]).loc[("25", "man"), "participants"] == 20 + 21
     [record] = imports(data_copy, "establishment_participants")
-    assert record["year"] == 2024
+    assert record["year"] == 2024 and "county_code" not in record  # the whole year
+    assert load(data_copy).edition(2024).status("establishment_participants") == "official"
     assert record["file"] == "snapshots/af-etablering/arbetssokande_2024-12"
     meta = json.loads((data_copy / record["file"] / "snapshot.json").read_text())
     assert meta["files"][0]["url"] == "hand-downloaded"
@@ -481,3 +482,25 @@ def test_hand_downloaded_export_is_kept_and_imported(data_copy):
     for _ in range(2):
         assert fetch("migrationsverket", "--offline", "--data", str(data_copy)).exit_code == 0
         assert tree(data_copy) == fetched
+
+
+def test_the_data_catalogue_lists_each_snapshot(data_copy):
+    from lansbok.book import catalogue
+
+    assert "Inga ögonblicksbilder har hämtats ännu." in catalogue(load(data_copy))
+    assert (
+        fetch(
+            "migrationsverket", str(MIGRATIONSVERKET), "--year", "2018", "--data", str(data_copy)
+        ).exit_code
+        == 0
+    )
+    meta = json.loads(
+        (data_copy / "snapshots/migrationsverket/kommunmottagna-2018/snapshot.json").read_text()
+    )
+    entry = meta["files"][0]
+    text = catalogue(load(data_copy))
+    [row] = [line for line in text.splitlines() if line.startswith("| migrationsverket")]
+    assert f"| {entry['sha256'][:12]}… |" in row
+    assert "Kommunmottagna\\_enligt\\_ersattningsforordningen\\_2018\\.csv" in row
+    assert "14\u202f713" in row  # its size in bytes, in Swedish digits
+    assert meta["retrieved"].replace("-", "\\-").replace(":", "\\:") in row

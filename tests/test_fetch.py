@@ -504,3 +504,15 @@ def test_the_data_catalogue_lists_each_snapshot(data_copy):
     assert "Kommunmottagna\\_enligt\\_ersattningsforordningen\\_2018\\.csv" in row
     assert "14\u202f713" in row  # its size in bytes, in Swedish digits
     assert meta["retrieved"].replace("-", "\\-").replace(":", "\\:") in row
+
+
+def test_a_fresh_fetch_replaces_a_damaged_snapshot(httpserver, data_copy):
+    fake = FakeScb(httpserver)
+    assert scb_fetch(fake, data_copy).exit_code == 0
+    good = tree(data_copy)
+    (data_copy / "snapshots/scb-befolkning/2024/lan-01.json").write_text("{}")
+    result = scb_fetch(fake, data_copy)
+    assert result.exit_code == 0 and "new snapshot" in result.output
+    changed = {k for k in good if tree(data_copy).get(k) != good[k]}
+    # The answer's files are as before; only the metadata (retrieval time) is new.
+    assert changed <= {"snapshots/scb-befolkning/2024/snapshot.json", "datapackage.json"}

@@ -22,6 +22,7 @@ TIMEOUT = (10.0, 120.0)  # seconds to connect, seconds between bytes of the answ
 RETRIES = 2  # three attempts in all
 BACKOFF = 1.0  # seconds before the first retry, doubled each time (Retry-After wins if given)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+RETRY_AFTER_MAX = 120  # seconds: a longer Retry-After is cut to this, not slept through
 USER_AGENT = "lansbok (open-data fetch)"
 
 
@@ -82,6 +83,7 @@ class Client:
             allowed_methods=frozenset({"GET"}),
             backoff_factor=backoff,
             respect_retry_after_header=True,
+            retry_after_max=RETRY_AFTER_MAX,
             raise_on_status=False,  # the last answer is reported below, with its status
         )
         adapter = HTTPAdapter(max_retries=retry)
@@ -114,9 +116,11 @@ class Client:
             ) from None
         except requests.Timeout:
             raise FetchError(
-                f"{urlsplit(url).netloc} did not answer within {self.timeout[1]:g} s ({url}); "
-                "try again later, or use --offline to re-import the snapshot"
+                f"{urlsplit(url).netloc} did not answer within {self.timeout[1]:g} s "
+                f"({shorten(url)}); try again later, or use --offline to re-import the snapshot"
             ) from None
+        except requests.RequestException as exc:  # an address requests cannot use, and the like
+            raise FetchError(f"{shorten(url)}: {exc}") from None
         if response.status_code != 200:
             retries = getattr(response.raw, "retries", None)
             attempts = len(retries.history) + 1 if retries else 1

@@ -27,6 +27,7 @@ from lansbok.data import DataError, Problem
 
 FOLDER = "snapshots"
 META = "snapshot.json"
+REQUIRED = ("source", "key", "producer", "licence", "retrieved", "sha256", "files", "history")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -87,8 +88,14 @@ def read(folder: Path) -> Snapshot:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DataError([Problem(str(meta_path), f"cannot read the snapshot: {exc}")]) from None
+    where = str(meta_path)
+    if not isinstance(meta, dict) or not set(REQUIRED) <= set(meta):
+        raise DataError([Problem(where, f"a snapshot's metadata has {', '.join(REQUIRED)}")])
+    if (meta["source"], meta["key"]) != (folder.parent.name, folder.name):
+        message = f"names {meta['source']}/{meta['key']}, but lies in {folder.parent.name}/"
+        raise DataError([Problem(where, message + folder.name)])
     problems = []
-    for entry in meta.get("files", []):
+    for entry in meta["files"]:
         path = folder / entry["file"]
         if not SAFE_NAME.match(entry["file"]) or not path.is_file():
             problems.append(Problem(str(path), "the snapshot names this file, it is not there"))
@@ -96,8 +103,8 @@ def read(folder: Path) -> Snapshot:
             problems.append(
                 Problem(str(path), "its sha256 differs from the snapshot's record (edited?)")
             )
-    if not meta.get("files"):
-        problems.append(Problem(str(meta_path), "the snapshot lists no files"))
+    if not meta["files"]:
+        problems.append(Problem(where, "the snapshot lists no files"))
     if problems:
         raise DataError(problems)
     return Snapshot(folder, meta)
@@ -130,11 +137,11 @@ class Store:
         return sorted((read(f) for f in folders), key=lambda s: (s.retrieved, s.folder.name))
 
     def all(self) -> list[Snapshot]:
-        """Every snapshot, by source and key (for the data catalogue)."""
+        """Every snapshot, by source and key, checked as `read` checks one (for the data
+        catalogue)."""
         if not self.root.is_dir():
             return []
-        metas = sorted(self.root.glob(f"*/*/{META}"))
-        return [Snapshot(m.parent, json.loads(m.read_text(encoding="utf-8"))) for m in metas]
+        return [read(meta.parent) for meta in sorted(self.root.glob(f"*/*/{META}"))]
 
     @contextmanager
     def stage(
@@ -144,7 +151,10 @@ class Store:
         differ from the one kept (else the kept one). Import from it inside the block; only if
         the block ends without an exception does a changed snapshot replace the kept one."""
         target = self.folder(source, key)
-        old = read(target) if (target / META).is_file() else None
+        try:
+            old = read(target) if (target / META).is_file() else None
+        except DataError:  # a damaged snapshot is replaced by the new answer, not kept
+            old = None
         entries = [
             {
                 "file": f.name,

@@ -466,13 +466,12 @@ def fetch_kolada(
         with Client(kolada.base_url(), backoff=backoff) as client:
             return kolada.download(client, kpi, years)
 
-    def load(snapshot):  # offline without --year: every kept snapshot, each its own figure
-        kept, *kept_years = snapshot.meta["key"].split("_")
-        return kolada.import_snapshot(snapshot, data_dir, kept, [int(y) for y in kept_years])
+    def load(snapshot):
+        kept_years = snapshot.meta["key"].split("_")[1:]
+        return kolada.import_snapshot(snapshot, data_dir, kpi, [int(y) for y in kept_years])
 
-    _fetch(
-        data_dir, kolada.SOURCE, kolada.key(kpi, years) if years else None, offline, download, load
-    )
+    key = kolada.key(kpi, years) if years else f"{kpi}_*"  # offline: every year kept
+    _fetch(data_dir, kolada.SOURCE, key, offline, download, load)
 
 
 @fetch_app.command("af-etablering")
@@ -496,13 +495,12 @@ def fetch_establishment(
     from urllib.parse import urlsplit
 
     from lansbok.fetch import Client, af
-    from lansbok.fetch.migrationsverket import hand_file
-    from lansbok.fetch.snapshots import File, safe_name
+    from lansbok.fetch.snapshots import File, hand_file, safe_name
 
     if not offline and not file and not url:
         typer.echo("error: give FILE or --url (or --offline)", err=True)
         raise typer.Exit(2)
-    name = file.name if file else Path(urlsplit(url).path).name if url else None
+    name = file.name if file else (Path(urlsplit(url).path).name or "manadsfil") if url else None
     key = Path(safe_name(name)).stem if name else None
 
     def download():
@@ -529,6 +527,7 @@ def fetch_kommunmottagna(
     """Keep a hand-downloaded "Kommunmottagna enligt ersättningsförordningen" export as a
     snapshot and import it (Migrationsverket has no API)."""
     from lansbok.fetch import migrationsverket as mv
+    from lansbok.fetch.snapshots import hand_file
 
     if not offline and (file is None or year is None):
         typer.echo("error: give FILE and --year (or --offline)", err=True)
@@ -538,7 +537,7 @@ def fetch_kommunmottagna(
         return mv.import_snapshot(snapshot, data_dir, int(snapshot.meta["key"].rsplit("-", 1)[1]))
 
     key = mv.key(year) if year else None
-    _fetch(data_dir, mv.SOURCE, key, offline, lambda: ([mv.hand_file(file, url)], mv.LICENCE), load)
+    _fetch(data_dir, mv.SOURCE, key, offline, lambda: ([hand_file(file, url)], mv.LICENCE), load)
 
 
 if __name__ == "__main__":

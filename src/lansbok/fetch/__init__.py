@@ -37,11 +37,11 @@ def run(
 ) -> list[str]:
     """Fetch (or, offline, take the kept snapshot), import, and say what happened.
     `download` gives the responses and their licence; `load` imports a snapshot and says what
-    it imported. Offline with no key, every snapshot of the source is imported again."""
+    it imported. Offline, `key` may be a pattern ("*": every snapshot of the source)."""
     store = Store(data_dir)
     if offline:
         said = []
-        for snapshot in store.find(source, key):
+        for snapshot in store.find(source, key or "*"):
             said.append(f"snapshot {_where(snapshot)}, retrieved {snapshot.retrieved}")
             said += load(snapshot)
         return said

@@ -6,24 +6,16 @@ importer, so that its provenance is kept as for the sources with an API."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from lansbok.fetch.snapshots import File, Snapshot, safe_name
+from lansbok.fetch.snapshots import Snapshot
 from lansbok.importers import import_kommunmottagna
 
 SOURCE = "migrationsverket"
 PRODUCER = "Migrationsverket"
 LICENCE = "Migrationsverkets officiella statistik, fri att återanvända med källangivelse"
-HAND = "hand-downloaded"
 
 
 def key(year: int) -> str:
     return f"kommunmottagna-{year}"
-
-
-def hand_file(path: Path, origin: str | None) -> File:
-    """A file downloaded by hand, as a snapshot keeps it."""
-    return File(safe_name(path.name), HAND, {}, path.read_bytes(), origin, path)
 
 
 def import_snapshot(snapshot: Snapshot, data_dir, year: int) -> list[str]:

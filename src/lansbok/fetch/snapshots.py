@@ -27,6 +27,7 @@ from lansbok.data import DataError, Problem
 
 FOLDER = "snapshots"
 META = "snapshot.json"
+HAND = "hand-downloaded"
 REQUIRED = ("source", "key", "producer", "licence", "retrieved", "sha256", "files", "history")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -72,6 +73,12 @@ def digest(entries: list[dict]) -> str:
 
 def _name(entry: dict) -> str:
     return entry["file"]
+
+
+def hand_file(path: Path, origin: str | None) -> File:
+    """A file downloaded by hand, as a snapshot keeps it (its URL "hand-downloaded", and the
+    address it came from if given)."""
+    return File(safe_name(path.name), HAND, {}, path.read_bytes(), origin, path)
 
 
 def safe_name(text: str) -> str:
@@ -120,17 +127,15 @@ class Store:
     def folder(self, source: str, key: str) -> Path:
         return self.root / source / key
 
-    def find(self, source: str, key: str | None = None) -> list[Snapshot]:
-        """The snapshot of `source` under `key`, or every snapshot of `source` (oldest
-        retrieval first, so that a later one's years win); DataError if there is none."""
-        if key is not None:
-            folders = [self.folder(source, key)]
-        else:
-            base = self.root / source
-            folders = sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+    def find(self, source: str, key: str = "*") -> list[Snapshot]:
+        """The snapshots of `source` whose key matches `key` (a key, or a pattern such as
+        "N01951_*"; "*": all), oldest retrieval first so that a later one's years win;
+        DataError if there is none."""
+        base = self.root / source
+        folders = sorted(base.glob(key)) if base.is_dir() else []
         folders = [f for f in folders if (f / META).is_file() and not f.name.startswith(".")]
         if not folders:
-            where = self.folder(source, key) if key else self.root / source
+            where = self.folder(source, key)
             raise DataError(
                 [Problem(str(where), "no snapshot here: fetch it once without --offline")]
             )

@@ -9,7 +9,7 @@ from lansbok.figures import OFFICIAL, SAMPLE, Figure
 from lansbok.geography import RIKET, Geography, resolve
 from lansbok.landing import in_brief
 from lansbok.report import Page, sv_figure, texts
-from lansbok.sections import key_figures, minors, reception, s37a, so, tia
+from lansbok.sections import SECTIONS, key_figures, minors, reception, s37a, so, tia
 
 DATA = load(DEFAULT_DATA_DIR)
 NATIONAL = key_figures(DATA, RIKET)
@@ -140,9 +140,9 @@ def test_the_landing_page_gives_the_summary_figures_and_links_them():
 
 def test_riket_status_is_official_where_the_summary_states_its_figures():
     counties = DATA.table("counties")
-    assert section_status(DATA, RIKET, reception).startswith("officiella riksuppgifter")
-    assert section_status(DATA, RIKET, tia) == "exempeldata"
-    assert section_status(DATA, resolve("12", counties), reception) == "exempeldata"
+    assert section_status(DATA, RIKET, SECTIONS["reception"]).startswith("officiella riksuppgifter")
+    assert section_status(DATA, RIKET, SECTIONS["tia"]) == "exempeldata"
+    assert section_status(DATA, resolve("12", counties), SECTIONS["reception"]) == "exempeldata"
 
 
 def test_gotland_is_one_municipality_in_the_text():

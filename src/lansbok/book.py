@@ -76,8 +76,13 @@ def section_status(data: Dataset, geo: Geography, section: sections.Section) -> 
     if combined_status(f.status for f in figures.values()) == OFFICIAL:
         return STATUS_SV[OFFICIAL]
     if geo.is_national and Page(data, geo).stated_in_summary(figures):
-        return "officiella riksuppgifter, fördelning: exempeldata"
-    return STATUS_SV["sample"]
+        status = "officiella riksuppgifter, fördelning: exempeldata"
+    else:
+        status = STATUS_SV["sample"]
+    official = data.partly_official(section.tables) if geo.is_national else ()
+    if official:  # some counties' own files: how much of Riket is official
+        status += f", officiell för {len(official)} av {len(data.table('counties'))} län"
+    return status
 
 
 def page_status(data: Dataset, out_dir: Path) -> str:
@@ -147,7 +152,11 @@ def catalogue(data: Dataset) -> str:
     `commands` in it are shown as code)."""
     lines = []
     for name, resource in data.resources.items():
+        counties = data.table("counties").set_index("county_code")["name"]
         status = STATUS_SV[resource["status"]]
+        official = sorted(data.partly_official([name]))
+        if official:  # some counties' own files
+            status += f", officiell för {md_text(charts.sv_list([counties[c] for c in official]))}"
         lines += [f"### {md_text(resource['title'])}", ""]
         rows = len(data.table(name))
         lines.append(f"- Fil: data/{md_text(resource['path'])} ({rows} rad{'er' * (rows != 1)})")
@@ -160,8 +169,11 @@ def catalogue(data: Dataset) -> str:
         if "retrieved" in resource:
             lines.append(f"- Hämtad: {md_text(resource['retrieved'])}")
         for record in resource.get("lansbok:imports", []):
+            scope = record["year"]
+            if "county_code" in record:  # a county board's own file
+                scope = f"{scope}, {counties[record['county_code']]}"
             lines.append(
-                f"- Inläst för {md_text(record['year'])}: {md_text(record['file'])} den "
+                f"- Inläst för {md_text(scope)}: {md_text(record['file'])} den "
                 f"{md_text(record['imported'])} (sha256 {md_text(record['sha256'][:12])}…)"
             )
         if "description" in resource:

@@ -155,6 +155,46 @@ def figures(
         typer.echo(frame.to_string(float_format=lambda v: f"{v:.2f}", na_rep="-"))
 
 
+@app.command()
+def template(
+    table: Annotated[str, typer.Argument(help="A table a county board fills in: tia_grants, …")],
+    lan: Annotated[str, typer.Option("--lan", help="The county: code, name or letter.")],
+    year: Year = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", dir_okay=False, help="The workbook (default: TABLE_LAN_YEAR.xlsx)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Write an Excel workbook for a county board to fill in with its own records of a table
+    (read back by `lansbok import TABLE FILE --lan N`)."""
+    from lansbok import workbook
+
+    try:
+        dataset = data_module.load(data_dir).edition(year)
+        geo = resolve(lan, dataset.table("counties"))
+        if not geo.is_county:
+            raise UnknownGeography("a template is for one county: give --lan with a county")
+        workbook.check_table(dataset, table)
+        target = out or Path(f"{table}_{geo.code}_{dataset.year}.xlsx")
+        if not target.parent.is_dir():
+            typer.echo(f"error: no folder {target.parent} to write {target.name} in", err=True)
+            raise typer.Exit(1)
+        if target.exists() and not force:  # it may be a filled one: never lose that work
+            typer.echo(f"error: {target} exists; give --force to overwrite it", err=True)
+            raise typer.Exit(1)
+        path = workbook.write_template(dataset, table, geo, target)
+    except DataError as error:
+        _fail(error)
+    except (UnknownGeography, workbook.UnknownTable) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as error:
+        _fail_os(error)
+    typer.echo(f"wrote {path}")
+
+
 def _interrupted(stop) -> None:
     typer.echo(
         f"interrupted by {stop.name}: every worker, kernel and build stopped; "
@@ -362,6 +402,65 @@ def import_population(
             f"imported {year}: {len(rows)} municipalities, {rows['population'].sum()} "
             f"inhabitants, into {data_dir / 'population_municipalities.csv'}"
         )
+
+
+def import_county_table(
+    table: str,
+    file: Path,
+    lan: str,
+    year: int | None,
+    data_dir: Path,
+) -> None:
+    from lansbok.county_files import import_county
+
+    try:
+        geo = resolve(lan, data_module.load(data_dir).table("counties"))
+        rows = import_county(table, file, geo, data_dir, year)
+    except UnknownGeography as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    except DataError as error:
+        _fail(error)
+    except OSError as error:
+        _fail_os(error)
+    typer.echo(
+        f"imported {table} for {geo.name}: {len(rows)} rows, now official for {geo.name}; the "
+        "other counties' sample rows were drawn again around them"
+    )
+
+
+def _register_county_imports() -> None:
+    """`lansbok import TABLE FILE --lan 12` for each table a county board fills in (marked
+    `lansbok:county_file` in the data package)."""
+    try:
+        tables = [
+            r["name"]
+            for r in data_module.read_descriptor(DEFAULT_DATA_DIR)["resources"]
+            if r.get("lansbok:county_file")
+        ]
+    except (DataError, OSError, ValueError, KeyError, TypeError):  # validate says what is wrong
+        return
+    for table in tables:
+        import_app.command(table)(_county_import_command(table))
+
+
+def _county_import_command(table: str):
+    def command(
+        file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+        lan: Annotated[str, typer.Option("--lan", help="The county: code, name or letter.")],
+        year: Year = None,
+        data_dir: DataDir = DEFAULT_DATA_DIR,
+    ) -> None:
+        import_county_table(table, file, lan, year, data_dir)
+
+    command.__doc__ = (
+        f"Import a county's own {table} (a filled `lansbok template {table}` workbook, or a "
+        "CSV): its rows become official for that county."
+    )
+    return command
+
+
+_register_county_imports()
 
 
 Offline = Annotated[

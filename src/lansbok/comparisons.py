@@ -102,12 +102,21 @@ def county_indicators(data: Dataset) -> pd.DataFrame:
 
 
 def wide(indicators: pd.DataFrame) -> pd.DataFrame:
-    """One row per county, one column per indicator (Swedish labels), and the status."""
+    """One row per county, one column per indicator (Swedish labels), and the county's status
+    (official where every one of its figures is: a county's own files make it so)."""
     out = indicators.pivot_table(
         index="county", columns="indicator", values="value", sort=False
     ).reset_index()
     out.columns.name = None
-    return out.rename(columns={"county": "Län"}).assign(status=status(indicators))
+    statuses = indicators.groupby("county", sort=False)["status"].agg(combined_status)
+    return out.assign(status=out["county"].map(statuses)).rename(columns={"county": "Län"})
+
+
+def table_columns(wide: pd.DataFrame) -> dict[str, str]:
+    """The comparison table's columns: the indicators, and a status column where the counties'
+    statuses differ (otherwise the caption says it for all)."""
+    columns = {c: c for c in wide.columns if c != "status"}
+    return columns | ({"status": "Status"} if wide["status"].nunique() > 1 else {})
 
 
 def figures(data: Dataset, geo) -> dict:

@@ -330,6 +330,17 @@ class Dataset:
         tables = frozenset(tables)
         return replace(self, readable=tables if self.readable is None else self.readable & tables)
 
+    def with_table(self, name: str, frame: pd.DataFrame, descriptor: dict | None = None) -> Dataset:
+        """A what-if copy, nothing written: table `name` is `frame` (all years), and the
+        descriptor `descriptor` if given."""
+        kept = {k: v for k, v in self._tables.items() if k != name and k[:1] != (name,)}
+        return replace(
+            self,
+            descriptor=descriptor or self.descriptor,
+            _tables={**kept, name: frame},
+            derived={},
+        )
+
     def official_counties(self, name: str, year: int | None = None) -> frozenset[str]:
         """The counties whose rows of `name` are official in `year` (default: the edition's):
         all of them for an official table or a year imported whole (a `lansbok:imports` record
@@ -353,6 +364,13 @@ class Dataset:
             county_codes = frozenset(self._raw("counties")["county_code"])
             return OFFICIAL if official == county_codes else SAMPLE
         return OFFICIAL if county in official else SAMPLE
+
+    def partly_official(self, names) -> frozenset[str]:
+        """The counties with official rows, in the edition's year, in any of the tables `names`
+        that is official for some counties but not for all (a county's own file)."""
+        every = frozenset(self._raw("counties")["county_code"])
+        parts = (self.official_counties(name) for name in names)
+        return frozenset().union(*(p for p in parts if p != every))
 
     def row_statuses(self, name: str, frame: pd.DataFrame) -> pd.Series:
         """The status of each row of a frame of table `name` (its year and county, where the

@@ -364,7 +364,7 @@ def import_kommunmottagna(
         existing = dataset.table("kommunmottagna")
         tidy = pd.concat([existing[existing["year"] != year], tidy], ignore_index=True)
     tidy = tidy.sort_values(["year", "municipality_code", "category"])
-    write_validated(dataset, {"kommunmottagna": (tidy, [year])}, path, record)
+    write_validated(dataset, {"kommunmottagna": (tidy, [year])}, path, record=record)
     return tidy[tidy["year"] == year]
 
 
@@ -372,12 +372,14 @@ def write_validated(
     dataset: Dataset,
     tables: dict[str, tuple[pd.DataFrame, list[int]]],
     source: Path,
+    county: str | None = None,
     record: dict | None = None,
 ) -> None:
     """Write imported tables (name -> (table, years it covers)) and their import records into
     a copy of the data package, validate the copy as `lansbok validate` does, and only then
     replace the files in the data directory (each atomically, the descriptor last). A refused
-    import leaves data/ byte for byte as it was.
+    import leaves data/ byte for byte as it was. `county`: the file holds that county's rows
+    of those years only (a county board's own file), which become official for it alone.
 
     The import record names `source` with its sha256 and today's date, unless `record` gives
     them (file, sha256, imported: a snapshot's, so that importing it again changes nothing),
@@ -388,7 +390,7 @@ def write_validated(
     }
     descriptor = dataset.descriptor
     for name, (_table, years) in tables.items():
-        descriptor = _with_import(descriptor, name, source, years, record)
+        descriptor = with_import(descriptor, name, source, years, county, record)
     descriptor_text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
     with tempfile.TemporaryDirectory(prefix="lansbok-import-") as tmp:
         trial = Path(tmp)
@@ -419,11 +421,20 @@ def write_validated(
     atomic_write(data_dir / DESCRIPTOR, descriptor_text)
 
 
-def _with_import(
-    descriptor: dict, name: str, path: Path, years: list[int], record: dict | None = None
+def with_import(
+    descriptor: dict,
+    name: str,
+    path: Path,
+    years: list[int],
+    county: str | None = None,
+    record: dict | None = None,
 ) -> dict:
     """A copy of the descriptor with the imported file's name and checksum recorded for each
-    year it covers, replacing earlier imports of those years (and of `record`'s further keys)."""
+    year it covers (and the county, for a county's own file). It replaces the earlier records
+    of those years (of that county, for a county's file); a record of the same file is kept as
+    it was, so that importing a file again changes nothing. `record` gives file, sha256 and
+    date instead (a snapshot's), and any further keys that, with the year, say which earlier
+    records it replaces (a Kolada key figure: `kpi`)."""
     descriptor = copy.deepcopy(descriptor)
     resource = next(r for r in descriptor["resources"] if r["name"] == name)
     if record is None:
@@ -433,14 +444,29 @@ def _with_import(
             "imported": dt.date.today().isoformat(),
         }
     scope = {k: v for k, v in record.items() if k not in ("file", "sha256", "imported")}
-    imports = [
-        i
-        for i in resource.get("lansbok:imports", [])
-        if i["year"] not in years or any(i.get(k) != v for k, v in scope.items())
-    ]
+
+    def within(earlier: dict) -> bool:  # of the same county and scope
+        return earlier.get("county_code") == county and all(
+            earlier.get(k) == v for k, v in scope.items()
+        )
+
+    imports = []
+    for earlier in resource.get("lansbok:imports", []):
+        replaced = (
+            earlier["year"] in years
+            and (county is None or earlier.get("county_code") == county)
+            and all(earlier.get(k) == v for k, v in scope.items())
+        )
+        same_file = earlier["sha256"] == record["sha256"] and within(earlier)
+        if not replaced or same_file:
+            imports.append(earlier)
+    recorded = {r["year"] for r in imports if within(r)}
     for year in years:
-        imports.append({"year": year, **record})
-    resource["lansbok:imports"] = sorted(imports, key=lambda i: (i["year"], *map(str, i.values())))
+        if year not in recorded:
+            imports.append({"year": year, **record} | ({"county_code": county} if county else {}))
+    resource["lansbok:imports"] = sorted(
+        imports, key=lambda i: (i["year"], i.get("county_code", ""), *map(str, i.values()))
+    )
     return descriptor
 
 
@@ -657,4 +683,4 @@ def write_population(
             [existing[~existing["year"].isin(tidy["year"])], tidy], ignore_index=True
         ).sort_values(["year", key])
         tables[name] = (merged, sorted(int(y) for y in set(tidy["year"])))
-    write_validated(dataset, tables, source, record)
+    write_validated(dataset, tables, source, record=record)

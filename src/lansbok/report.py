@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from lansbok import charts
-from lansbok.charts import caption_status
+from lansbok.charts import caption_status, sv_list
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, Dataset, atomic_write, load
 from lansbok.figures import (
     OFFICIAL,
@@ -329,7 +329,7 @@ class Page:
                 "på län och kommuner är påhittad, men den summerar till de officiella "
                 "riksuppgifterna i länsstyrelsernas sammanfattning. Riksuppgifter i texten som "
                 "sammanfattningen inte anger är också exempeldata och är märkta så."
-            )
+            ) + self.official_counties_text()
         else:
             text = (
                 "Siffrorna för länet och dess kommuner på den här sidan är exempeldata: de är "
@@ -342,6 +342,21 @@ class Page:
                 '<div class="admonition warning lansbok-sample" role="note">'
                 f'<p class="admonition-title">Exempeldata</p><p>{text}</p></div>'
             )
+        )
+
+    def official_counties_text(self) -> str:
+        """For a page over every county: which counties' data on it is official (a county's
+        own file, imported) while the rest is sample, and so how much of Riket is official."""
+        tables = PAGES[self.section].tables if self.section else ()
+        official = self.data.partly_official(tables)
+        if not official:
+            return ""
+        counties = self.data.table("counties").set_index("county_code")["name"]
+        names = sv_list(sorted((counties[code] for code in official), key=swedish_key))
+        return (
+            f" Undantaget är {html.escape(names)}: där är uppgifterna officiella, inlästa ur "
+            f"länsstyrelsens egna uppgifter ({len(official)} av {len(counties)} län), och "
+            "exempeldatan fyller bara ut resten upp till riksuppgiften."
         )
 
     def bar_chart_or_note(
@@ -424,6 +439,8 @@ class Page:
             names.insert(names.index("municipality") + 1, "county")
             columns = {name: columns.get(name, "Län") for name in names}
         shown = frame[list(columns)]
+        if "status" in shown:  # a row's status, where the rows' differ: in Swedish
+            shown = shown.assign(status=shown["status"].map(STATUS_WORDS))
         symbol = policy(self.data).symbol
         numeric = [
             c for c in shown.columns if shown[c].map(lambda v: is_number(v) or v == symbol).all()

@@ -102,7 +102,17 @@ def _hash_frame(frame: pd.DataFrame) -> bytes:
 
 
 # Modules that drive builds and never run inside a page's kernel: editing them re-executes nothing.
-DRIVER_MODULES = {"run", "book", "cli", "export", "importers", "sample", "toc"}
+DRIVER_MODULES = {
+    "run",
+    "book",
+    "cli",
+    "export",
+    "importers",
+    "sample",
+    "toc",
+    "county_files",
+    "workbook",
+}
 
 
 def code_fingerprint() -> str:

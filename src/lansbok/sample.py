@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lansbok.data import DEFAULT_DATA_DIR, Dataset, atomic_write, load
+from lansbok.data import DEFAULT_DATA_DIR, OFFICIAL, Dataset, atomic_write, load
 
 SEED = 2024  # the seed of every stream: a number, not the edition
 
@@ -149,26 +149,158 @@ def recipes() -> dict[str, Recipe]:
 
 
 def generate(
-    data_dir: Path | str = DEFAULT_DATA_DIR, seed: int = SEED, year: int | None = None
+    data_dir: Path | str | Dataset = DEFAULT_DATA_DIR,
+    seed: int = SEED,
+    year: int | None = None,
+    tables: list[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Build every sample table of the edition `year` (default: the latest year with published
-    figures) from the official tables in data_dir (not written)."""
-    data = load(data_dir)
+    """Build the sample tables of the edition `year` (default: the latest year with published
+    figures) from the official tables in data_dir, or of a Dataset (not written): every one,
+    or `tables` and the tables their recipes need. Where a county's own rows have been imported
+    (`lansbok:imports`), that county's rows are those and the sample fills the remainder
+    (`fill_remainder`); a year imported whole is the imported rows."""
+    data = data_dir if isinstance(data_dir, Dataset) else load(data_dir)
     year = data.year if year is None else year
     weights = Weights.from_dataset(data)
     published = data.edition(year).published().set_index("indicator_id")["value"]
     official = {key: int(value) for key, value in published.items()}
-    tables: dict[str, pd.DataFrame] = {}
-    for name, recipe in recipes().items():
+    every = recipes()
+    wanted = list(every) if tables is None else _with_needs(every, tables)
+    made: dict[str, pd.DataFrame] = {}
+    for name in wanted:
+        recipe = every[name]
         draw = Draw(data, year, weights, official, stream(seed, name))
-        tables[name] = recipe.make(draw, *(tables[n] for n in recipe.needs))
+        made[name] = recipe.make(draw, *(made[n] for n in recipe.needs))
     # Each table is long by year: the year's rows first, as every edition's table is read.
-    return {
+    made = {
         name: frame
         if "year" in frame.columns
         else frame.assign(year=year)[["year", *frame.columns]]
-        for name, frame in tables.items()
+        for name, frame in made.items()
     }
+    return {
+        name: fill_remainder(data, name, frame, year)
+        for name, frame in made.items()
+        if tables is None or name in tables
+    }
+
+
+def _with_needs(every: dict[str, Recipe], tables: list[str]) -> list[str]:
+    """`tables` and, before them, the tables their recipes need, in the recipes' order."""
+    wanted = set()
+    todo = list(tables)
+    while todo:
+        name = todo.pop()
+        if name not in every:
+            raise KeyError(f"{name!r} is not a sample table ({', '.join(every)})")
+        if name not in wanted:
+            wanted.add(name)
+            todo.extend(every[name].needs)
+    return [name for name in every if name in wanted]
+
+
+class RemainderError(ValueError):
+    """Official rows that exceed a published national total: no sample can fill the rest."""
+
+
+# Columns that place a row (where and when), not what it counts: the sample is rebalanced
+# within each combination of the other key columns (a basis, an outcome).
+PLACE_COLUMNS = {"year", "county_code", "municipality_code", "project_id"}
+
+
+def fill_remainder(data: Dataset, name: str, made: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The table of `year` as the data package holds it: `made` (the recipe's rows) where every
+    county is sample; the imported rows where the year was imported whole; else the official
+    counties' imported rows, and the recipe's rows of the other counties rebalanced so that,
+    with the official rows, each `lansbok:totals` rule still holds. RemainderError when the
+    official rows exceed a published total."""
+    official = data.official_counties(name, year)
+    if not official or data.resources[name]["status"] == OFFICIAL:
+        return made
+    other_years, made = made[made["year"] != year], made[made["year"] == year]
+    rows = data.whole().table(name)
+    rows = rows[rows["year"] == year].astype(made.dtypes.to_dict())
+    if official != frozenset(data.whole().table("counties")["county_code"]):
+        rows = rows[county_codes(data, rows).isin(official)]
+        sample_rows = made[~county_codes(data, made).isin(official)]
+        for rule in data.resources[name].get("lansbok:totals", []):
+            sample_rows = _rebalanced(data, name, rule, made, sample_rows, rows, year)
+        rows = pd.concat([rows, sample_rows])
+        key = data.resources[name]["schema"].get("primaryKey", [])
+        rows = rows.sort_values(key, kind="stable") if key else rows
+    return pd.concat([rows, other_years], ignore_index=True)
+
+
+def county_codes(data: Dataset, frame: pd.DataFrame) -> pd.Series:
+    """Each row's county: its county_code, or its municipality's."""
+    if "county_code" in frame.columns:
+        return frame["county_code"]
+    county = data.whole().table("municipalities").set_index("municipality_code")["county_code"]
+    return frame["municipality_code"].map(county)
+
+
+# Key columns that place a row (where and when) rather than say what it counts: the sample is
+# rebalanced within each combination of the others (a basis, an outcome).
+PLACE_COLUMNS = {"year", "county_code", "municipality_code", "project_id"}
+
+
+def _rebalanced(data, name, rule, made, sample_rows, official, year) -> pd.DataFrame:
+    """The sample rows with `rule`'s field rebalanced: the published total less the official
+    rows is split over the categories as the recipe drew them nationally less what the official
+    rows hold (so published shares stay as near as whole numbers allow), and within a category
+    in proportion to the drawn values (a zero stays zero)."""
+    if rule.get("where") or rule.get("by", []) != ["year"]:
+        raise ValueError(
+            f"{name}: the sample can fill the remainder of one total a year, not of a rule "
+            "by category"
+        )
+    target = rule["equals"]
+    expected = data.whole().table(target["resource"])
+    for column, value in target.get("where", {}).items():
+        expected = expected[expected[column] == value]
+    expected = expected.loc[expected["year"] == year, target["field"]]
+    if expected.empty:  # a year with no published total: nothing to hold
+        return sample_rows
+    field = rule["field"]
+    total, imported = int(expected.iloc[0]), int(official[field].sum())
+    if imported > total:
+        label = target.get("where", {}).get("indicator_id", target["resource"])
+        raise RemainderError(
+            f"the county's rows sum to {imported} ({field}), more than the published national "
+            f"total {label} of {year} ({total})"
+        )
+    key = data.resources[name]["schema"].get("primaryKey", [])
+    strata = [c for c in key if c not in PLACE_COLUMNS] or None
+    stratum_of = (
+        sample_rows[strata].apply(tuple, axis=1)
+        if strata
+        else pd.Series([()] * len(sample_rows), index=sample_rows.index)
+    )
+
+    def sums(frame: pd.DataFrame) -> pd.Series:
+        if not strata:
+            return pd.Series({(): frame[field].sum()})
+        return (
+            frame.groupby(strata)[field].sum().rename(lambda k: k if isinstance(k, tuple) else (k,))
+        )
+
+    present = pd.Index(stratum_of.unique())
+    weights = (
+        sums(made).reindex(present, fill_value=0) - sums(official).reindex(present, fill_value=0)
+    ).clip(lower=0)
+    if weights.sum() == 0:
+        weights = pd.Series(1, index=present)
+    out = sample_rows.copy()
+    for stratum, stratum_total in zip(present, apportion(total - imported, weights), strict=True):
+        rows = stratum_of == stratum
+        drawn = out.loc[rows, field].to_numpy()
+        out.loc[rows, field] = apportion(
+            int(stratum_total), drawn if drawn.sum() else drawn * 0 + 1
+        )
+    # A table that lists only what happened (no row for zero) drops the rows rebalanced to 0.
+    spec = next(f for f in data.resources[name]["schema"]["fields"] if f["name"] == field)
+    minimum = spec.get("constraints", {}).get("minimum", 0)
+    return out[out[field] >= minimum]
 
 
 def write(
@@ -186,9 +318,15 @@ def write(
         resource = data.resources[name]
         assert resource["status"] == "sample", f"{name} is not a sample resource"
         target = data_dir / resource["path"]
-        atomic_write(target, _merged(target, _as_text(frame), year).to_csv(**CSV))
+        atomic_write(target, merged_with_file(target, frame, year).to_csv(**CSV))
         written.append(target)
     return written
+
+
+def merged_with_file(target: Path, frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The table file's rows (as text) with the year's rows replaced by `frame`'s, in the order
+    the sample writes them: what `write` and a county's import both write."""
+    return _merged(target, _as_text(frame), year)
 
 
 CSV = {"index": False, "lineterminator": "\n"}

@@ -148,6 +148,6 @@ def import_snapshot(snapshot: Snapshot, data_dir) -> list[str]:
     existing = dataset.table(TABLE)
     table = pd.concat([existing[~existing["year"].isin(years)], tidy], ignore_index=True)
     table = table.sort_values(["year", "county_code", "sex"])
-    write_validated(dataset, {TABLE: (table, years)}, snapshot.folder, snapshot.record())
+    write_validated(dataset, {TABLE: (table, years)}, snapshot.folder, record=snapshot.record())
     totals = tidy.groupby("year")["participants"].sum()
     return [f"imported December {y}: {n} participants" for y, n in totals.items()]

@@ -122,6 +122,6 @@ def import_snapshot(snapshot: Snapshot, data_dir, kpi: str, years: list[int]) ->
     kept = existing[(existing["kpi"] != kpi) | ~existing["year"].isin(years)]
     table = pd.concat([kept, fetched], ignore_index=True).sort_values(COLUMNS[:4])
     record = {**snapshot.record(), "kpi": kpi}
-    write_validated(dataset, {TABLE: (table, sorted(years))}, snapshot.folder, record)
+    write_validated(dataset, {TABLE: (table, sorted(years))}, snapshot.folder, record=record)
     found = fetched.groupby("year")["municipality_code"].nunique()
     return [f"imported {kpi} {year}: {n} municipalities" for year, n in found.items()]

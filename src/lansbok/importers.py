@@ -125,13 +125,14 @@ def read_export(path: Path) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _cells_of(reader, problem):
+def _cells_of(reader, problem, first_row: int = 0):
     """The rows of a csv reader; a row the csv module cannot read (a field larger than its
-    limit, a NUL) ends the file with a problem naming the row, not a traceback."""
+    limit) ends the file with a problem naming the row (the reader has counted it already;
+    `first_row`: the rows of the file before the reader's first), not a traceback."""
     try:
         yield from reader
     except csv.Error as exc:
-        problem(f"cannot read the row as CSV: {exc}", reader.line_num + 1)
+        problem(f"cannot read the row as CSV: {exc}", first_row + reader.line_num)
 
 
 def _title_years(rows: list[list[str]]) -> list[tuple[int, int]]:
@@ -546,7 +547,7 @@ def parse_population(path: Path, municipalities: pd.DataFrame, counties: pd.Data
     known_counties = set(counties["county_code"])
     county_of = municipalities.set_index("municipality_code")["county_code"].to_dict()
     values: dict[tuple[str, int], tuple[int, int]] = {}  # (region code, year) -> (value, row)
-    for cells in _cells_of(reader, problem):
+    for cells in _cells_of(reader, problem, header_at):
         row = header_at + reader.line_num
         if not cells or not any(c.strip() for c in cells):
             continue

@@ -220,6 +220,10 @@ def test_only_the_county_s_pages_turn_official(data_copy, tmp_path):
     }
     assert statuses == {"SE": {SAMPLE}, "12": {OFFICIAL}, "13": {SAMPLE}}
     riket = (out / "2024" / "SE" / "tia.ipynb").read_text(encoding="utf-8")
-    assert "Undantaget är Skåne län" in riket and "1 av 21 län" in riket
+    assert "Undantaget är Skåne län: där är länsstyrelsens egna uppgifter" in riket
+    assert "1 av 21 län" in riket
+    assert run([RIKET], ["comparisons"], data_dir=data_copy, out_dir=out, progress=False).ok
+    comparisons = (out / "2024" / "SE" / "comparisons.ipynb").read_text(encoding="utf-8")
+    assert "Undantaget är Skåne län (TIA): där" in comparisons  # which data is official
     skane = (out / "2024" / "12" / "tia.ipynb").read_text(encoding="utf-8")
     assert "lansbok-sample" not in skane  # no sample banner on an official page

@@ -16,7 +16,7 @@ from lansbok.cli import app
 from lansbok.data import OFFICIAL, SAMPLE, load
 from lansbok.geography import RIKET, counties, resolve
 from lansbok.run import TEMPLATES_DIR, all_geographies, pages_for, plan, run
-from lansbok.sections import PAGES, SECTIONS
+from lansbok.sections import PAGES, SECTIONS, tia
 from lansbok.workbook import columns
 
 runner = CliRunner()
@@ -96,6 +96,12 @@ def test_a_county_file_makes_that_county_official_and_nothing_else(data_copy, tm
     assert SECTIONS["tia"].figures(data, RIKET)["tia_projects"].status == SAMPLE
     assert section_status(data, RIKET, SECTIONS["tia"]) == "exempeldata, officiell för 1 av 21 län"
     assert "exempeldata, officiell för Skåne län" in catalogue(data)
+    # Riket's breakdowns mix the official county with the sample rest: one row per category.
+    view = PAGES["tia"].view(data.edition())
+    by_type = tia.grants_by(view, RIKET, "organisation_type")
+    assert by_type["organisation_type"].is_unique and set(by_type["status"]) == {SAMPLE}
+    skane_geo = resolve("12", data.table("counties"))
+    assert set(tia.grants_by(view, skane_geo, "organisation_type")["status"]) == {OFFICIAL}
     # Other sections of Skåne are as sample as they were.
     assert (
         SECTIONS["so"]
@@ -214,6 +220,10 @@ def test_only_the_county_s_pages_turn_official(data_copy, tmp_path):
     }
     assert statuses == {"SE": {SAMPLE}, "12": {OFFICIAL}, "13": {SAMPLE}}
     riket = (out / "2024" / "SE" / "tia.ipynb").read_text(encoding="utf-8")
-    assert "Undantaget är Skåne län" in riket and "1 av 21 län" in riket
+    assert "Undantaget är Skåne län: där är länsstyrelsens egna uppgifter" in riket
+    assert "1 av 21 län" in riket
+    assert run([RIKET], ["comparisons"], data_dir=data_copy, out_dir=out, progress=False).ok
+    comparisons = (out / "2024" / "SE" / "comparisons.ipynb").read_text(encoding="utf-8")
+    assert "Undantaget är Skåne län (TIA): där" in comparisons  # which data is official
     skane = (out / "2024" / "12" / "tia.ipynb").read_text(encoding="utf-8")
     assert "lansbok-sample" not in skane  # no sample banner on an official page

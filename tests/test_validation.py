@@ -14,7 +14,7 @@ def test_shipped_data_is_valid(data_copy):
     assert validate(data_copy) == []
     result = runner.invoke(app, ["validate", "--data", str(data_copy)])
     assert result.exit_code == 0, result.output
-    assert "24 resources valid" in result.output
+    assert "25 resources valid" in result.output
 
 
 def only_problem(data_dir):

@@ -190,7 +190,39 @@ def catalogue(data: Dataset) -> str:
         if name in policy(data).rules:
             lines.append(f"- I boken och i zip-filen: {SUPPRESSED_IN_ZIP}")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines) + snapshot_catalogue(data)
+
+
+def snapshot_catalogue(data: Dataset) -> str:
+    """The catalogue's section on the producers' responses kept in data/snapshots (`lansbok
+    fetch`): one row per file, every text from the snapshot's metadata escaped."""
+    from lansbok.fetch.snapshots import Store
+
+    lines = [
+        "",
+        "## Ögonblicksbilder från producenterna",
+        "",
+        "Det som `lansbok fetch` har hämtat sparas som det levererades i `data/snapshots/`, och "
+        "tabellerna läses in därifrån (`lansbok fetch KÄLLA --offline` läser in dem igen utan "
+        "nätverk).",
+        "",
+    ]
+    snapshots = Store(data.data_dir).all()
+    if not snapshots:
+        return "\n".join([*lines, "Inga ögonblicksbilder har hämtats ännu.", ""])
+    lines += [
+        "| Källa | Fil | Hämtad (UTC) | Storlek (byte) | sha256 | Licens |",
+        "| --- | --- | --- | ---: | --- | --- |",
+    ]
+    for snapshot in snapshots:
+        meta = snapshot.meta
+        for entry in meta["files"]:
+            lines.append(
+                f"| {md_text(meta['source'])} | {md_text(meta['key'] + '/' + entry['file'])} | "
+                f"{md_text(meta['retrieved'])} | {sv_number(entry['size'])} | "
+                f"{md_text(entry['sha256'][:12])}… | {md_text(meta['licence'])} |"
+            )
+    return "\n".join([*lines, ""])
 
 
 # Said of each protected table in the catalogue.

@@ -25,6 +25,12 @@ import_app = typer.Typer(
     help="Import an official export into the data package.", no_args_is_help=True
 )
 app.add_typer(import_app, name="import")
+fetch_app = typer.Typer(
+    help="Fetch official data from its producer, keep it as a snapshot in data/snapshots and "
+    "import it (--offline: re-import the snapshot kept).",
+    no_args_is_help=True,
+)
+app.add_typer(fetch_app, name="fetch")
 
 DataDir = Annotated[
     Path, typer.Option("--data", help="Data directory with datapackage.json.", file_okay=False)
@@ -503,6 +509,182 @@ def _county_import_command(table: str):
 
 
 _register_county_imports()
+
+
+Offline = Annotated[
+    bool,
+    typer.Option("--offline", help="Import the snapshot kept in data/snapshots; no network."),
+]
+Years = Annotated[
+    list[int] | None,
+    typer.Option(
+        "--year", help="A year to fetch (repeat for several; default: the latest edition)."
+    ),
+]
+# Seconds before the first retry (doubled each time); tests make it tiny.
+Backoff = Annotated[float, typer.Option("--backoff", hidden=True, min=0)]
+
+
+def _fetch(data_dir: Path, source: str, key: str | None, offline: bool, download, load) -> None:
+    """Run a fetch and report it; any failure is one line per problem and exit code 1."""
+    from lansbok.fetch import FetchError, run
+
+    try:
+        said = run(
+            data_dir,
+            source,
+            key,
+            offline=offline,
+            download=download,
+            load=load,
+            producer=_producers()[source],
+        )
+    except FetchError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    except DataError as error:
+        _fail(error)
+    except OSError as error:
+        _fail_os(error)
+    for line in said:
+        typer.echo(f"{source}: {line}")
+
+
+def _producers() -> dict[str, str]:
+    from lansbok.fetch import af, kolada, migrationsverket, scb
+
+    return {m.SOURCE: m.PRODUCER for m in (scb, kolada, af, migrationsverket)}
+
+
+def _years(data_dir: Path, years: list[int] | None) -> list[int]:
+    if years:
+        return sorted(set(years))
+    try:
+        return [data_module.load(data_dir).year]
+    except DataError as error:
+        _fail(error)
+
+
+@fetch_app.command("scb-befolkning")
+def fetch_population(
+    year: Years = None,
+    offline: Offline = False,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    backoff: Backoff = 1.0,
+) -> None:
+    """Population on 31 December per county and municipality from SCB (PxWebApi 2.0, table
+    TAB638; base URL from LANSBOK_SCB_URL)."""
+    from lansbok.fetch import Client, scb
+
+    years = year if offline else _years(data_dir, year)
+
+    def download():
+        dataset = data_module.load(data_dir)
+        counties = list(dataset.table("counties")["county_code"])
+        municipalities = list(dataset.table("municipalities")["municipality_code"])
+        with Client(scb.base_url(), backoff=backoff) as client:
+            return scb.download(client, years, counties, municipalities)
+
+    key = scb.key(years) if years else None
+    _fetch(data_dir, scb.SOURCE, key, offline, download, lambda s: scb.import_snapshot(s, data_dir))
+
+
+@fetch_app.command("kolada")
+def fetch_kolada(
+    kpi: Annotated[
+        str, typer.Argument(help="Key figure id, e.g. N01951 (find ids: /v3/kpi?title=).")
+    ],
+    year: Years = None,
+    offline: Offline = False,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    backoff: Backoff = 1.0,
+) -> None:
+    """A Kolada key figure per municipality and year (Kolada v3; base URL from
+    LANSBOK_KOLADA_URL) into the table kolada."""
+    from lansbok.fetch import Client, kolada
+
+    try:
+        kpi = kolada.check_kpi(kpi)
+    except DataError as error:
+        _fail(error)
+    years = year if offline else _years(data_dir, year)
+
+    def download():
+        with Client(kolada.base_url(), backoff=backoff) as client:
+            return kolada.download(client, kpi, years)
+
+    def load(snapshot):
+        kept_years = snapshot.meta["key"].split("_")[1:]
+        return kolada.import_snapshot(snapshot, data_dir, kpi, [int(y) for y in kept_years])
+
+    key = kolada.key(kpi, years) if years else f"{kpi}_*"  # offline: every year kept
+    _fetch(data_dir, kolada.SOURCE, key, offline, download, load)
+
+
+@fetch_app.command("af-etablering")
+def fetch_establishment(
+    file: Annotated[
+        Path | None,
+        typer.Argument(exists=True, dir_okay=False, help="The monthly file, downloaded by hand."),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url", help="Download the monthly file from here (or: where FILE came from)."
+        ),
+    ] = None,
+    offline: Offline = False,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    backoff: Backoff = 1.0,
+) -> None:
+    """Participants in the establishment programme per county and sex in December, from
+    Arbetsförmedlingen's open monthly file of job seekers (AFKOD 104 and 105)."""
+    from urllib.parse import urlsplit
+
+    from lansbok.fetch import Client, af
+    from lansbok.fetch.snapshots import File, hand_file, safe_name
+
+    if not offline and not file and not url:
+        typer.echo("error: give FILE or --url (or --offline)", err=True)
+        raise typer.Exit(2)
+    name = file.name if file else (Path(urlsplit(url).path).name or "manadsfil") if url else None
+    key = Path(safe_name(name)).stem if name else None
+
+    def download():
+        if file:
+            return [hand_file(file, url)], af.LICENCE
+        with Client("", backoff=backoff) as client:
+            answer = client.get(url)
+        return [File(safe_name(name), answer.url, {}, answer.body)], af.LICENCE
+
+    _fetch(data_dir, af.SOURCE, key, offline, download, lambda s: af.import_snapshot(s, data_dir))
+
+
+@fetch_app.command("migrationsverket")
+def fetch_kommunmottagna(
+    file: Annotated[
+        Path | None,
+        typer.Argument(exists=True, dir_okay=False, help="The export, downloaded by hand."),
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Year the export covers.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Where the file came from.")] = None,
+    offline: Offline = False,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Keep a hand-downloaded "Kommunmottagna enligt ersättningsförordningen" export as a
+    snapshot and import it (Migrationsverket has no API)."""
+    from lansbok.fetch import migrationsverket as mv
+    from lansbok.fetch.snapshots import hand_file
+
+    if not offline and (file is None or year is None):
+        typer.echo("error: give FILE and --year (or --offline)", err=True)
+        raise typer.Exit(2)
+
+    def load(snapshot):
+        return mv.import_snapshot(snapshot, data_dir, int(snapshot.meta["key"].rsplit("-", 1)[1]))
+
+    key = mv.key(year) if year else None
+    _fetch(data_dir, mv.SOURCE, key, offline, lambda: ([hand_file(file, url)], mv.LICENCE), load)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ Workers return the executed notebook and its downloads to the client, which writ
 reach the workers by a path they share with the client (the same absolute paths: a network file
 system, or the same machine); nothing is sent to them. Before its first page of a run, a worker
 checks that it sees the very data, templates and lansbok code the client planned the run with,
-by their hashes, and has the same versions of the page libraries, and otherwise fails the page with "worker <address> sees different data at
-<path>" rather than execute it from other data.
+by their hashes, and has the same versions of the page libraries; otherwise it fails the page
+with "worker <address> sees different data at <path>" rather than execute it from other data.
 """
 
 from __future__ import annotations

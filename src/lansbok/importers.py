@@ -125,13 +125,14 @@ def read_export(path: Path) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _cells_of(reader, problem):
+def _cells_of(reader, problem, first_row: int = 0):
     """The rows of a csv reader; a row the csv module cannot read (a field larger than its
-    limit, a NUL) ends the file with a problem naming the row, not a traceback."""
+    limit) ends the file with a problem naming the row (the reader has counted it already;
+    `first_row`: the rows of the file before the reader's first), not a traceback."""
     try:
         yield from reader
     except csv.Error as exc:
-        problem(f"cannot read the row as CSV: {exc}", reader.line_num + 1)
+        problem(f"cannot read the row as CSV: {exc}", first_row + reader.line_num)
 
 
 def _title_years(rows: list[list[str]]) -> list[tuple[int, int]]:
@@ -341,10 +342,13 @@ def _sum_records(values_list) -> dict[str, tuple[int, int]]:
     return total
 
 
-def import_kommunmottagna(path: Path | str, year: int, data_dir: Path | str) -> pd.DataFrame:
+def import_kommunmottagna(
+    path: Path | str, year: int, data_dir: Path | str, record: dict | None = None
+) -> pd.DataFrame:
     """Parse the export and replace that year's rows of data/kommunmottagna.csv; record the
-    file's name and checksum in the data package. Nothing is written if the file has problems
-    or if the data package would not pass validation after the import."""
+    file's name and checksum in the data package (or `record`, see `write_validated`). Nothing
+    is written if the file has problems or if the data package would not pass validation after
+    the import."""
     path, data_dir = Path(path), Path(data_dir)
     last = dt.date.today().year
     if not FIRST_YEAR <= year <= last:
@@ -361,7 +365,7 @@ def import_kommunmottagna(path: Path | str, year: int, data_dir: Path | str) -> 
         existing = dataset.table("kommunmottagna")
         tidy = pd.concat([existing[existing["year"] != year], tidy], ignore_index=True)
     tidy = tidy.sort_values(["year", "municipality_code", "category"])
-    write_validated(dataset, {"kommunmottagna": (tidy, [year])}, path)
+    write_validated(dataset, {"kommunmottagna": (tidy, [year])}, path, record=record)
     return tidy[tidy["year"] == year]
 
 
@@ -370,19 +374,24 @@ def write_validated(
     tables: dict[str, tuple[pd.DataFrame, list[int]]],
     source: Path,
     county: str | None = None,
+    record: dict | None = None,
 ) -> None:
     """Write imported tables (name -> (table, years it covers)) and their import records into
     a copy of the data package, validate the copy as `lansbok validate` does, and only then
     replace the files in the data directory (each atomically, the descriptor last). A refused
     import leaves data/ byte for byte as it was. `county`: the file holds that county's rows
-    of those years only (a county board's own file), which become official for it alone."""
+    of those years only (a county board's own file), which become official for it alone.
+
+    The import record names `source` with its sha256 and today's date, unless `record` gives
+    them (file, sha256, imported: a snapshot's, so that importing it again changes nothing),
+    with any further keys that, with the year, say which earlier record it replaces."""
     data_dir = dataset.data_dir
     texts = {
         name: table.to_csv(index=False, lineterminator="\n") for name, (table, _) in tables.items()
     }
     descriptor = dataset.descriptor
     for name, (_table, years) in tables.items():
-        descriptor = with_import(descriptor, name, source, years, county)
+        descriptor = with_import(descriptor, name, source, years, county, record)
     descriptor_text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
     with tempfile.TemporaryDirectory(prefix="lansbok-import-") as tmp:
         trial = Path(tmp)
@@ -414,31 +423,50 @@ def write_validated(
 
 
 def with_import(
-    descriptor: dict, name: str, path: Path, years: list[int], county: str | None = None
+    descriptor: dict,
+    name: str,
+    path: Path,
+    years: list[int],
+    county: str | None = None,
+    record: dict | None = None,
 ) -> dict:
     """A copy of the descriptor with the imported file's name and checksum recorded for each
     year it covers (and the county, for a county's own file). It replaces the earlier records
     of those years (of that county, for a county's file); a record of the same file is kept as
-    it was, so that importing a file again changes nothing."""
+    it was, so that importing a file again changes nothing. `record` gives file, sha256 and
+    date instead (a snapshot's), and any further keys that, with the year, say which earlier
+    records it replaces (a Kolada key figure: `kpi`)."""
     descriptor = copy.deepcopy(descriptor)
     resource = next(r for r in descriptor["resources"] if r["name"] == name)
-    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-    imports = []
-    for record in resource.get("lansbok:imports", []):
-        replaced = record["year"] in years and (
-            county is None or record.get("county_code") == county
+    if record is None:
+        record = {
+            "file": path.name,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "imported": dt.date.today().isoformat(),
+        }
+    scope = {k: v for k, v in record.items() if k not in ("file", "sha256", "imported")}
+
+    def within(earlier: dict) -> bool:  # of the same county and scope
+        return earlier.get("county_code") == county and all(
+            earlier.get(k) == v for k, v in scope.items()
         )
-        same_file = record["sha256"] == sha256 and record.get("county_code") == county
+
+    imports = []
+    for earlier in resource.get("lansbok:imports", []):
+        replaced = (
+            earlier["year"] in years
+            and (county is None or earlier.get("county_code") == county)
+            and all(earlier.get(k) == v for k, v in scope.items())
+        )
+        same_file = earlier["sha256"] == record["sha256"] and within(earlier)
         if not replaced or same_file:
-            imports.append(record)
-    recorded = {(r["year"], r.get("county_code")) for r in imports}
-    imported = dt.date.today().isoformat()
+            imports.append(earlier)
+    recorded = {r["year"] for r in imports if within(r)}
     for year in years:
-        if (year, county) not in recorded:
-            record = {"year": year, "file": path.name, "sha256": sha256, "imported": imported}
-            imports.append(record | ({"county_code": county} if county else {}))
+        if year not in recorded:
+            imports.append({"year": year, **record} | ({"county_code": county} if county else {}))
     resource["lansbok:imports"] = sorted(
-        imports, key=lambda i: (i["year"], i.get("county_code", ""))
+        imports, key=lambda i: (i["year"], i.get("county_code", ""), *map(str, i.values()))
     )
     return descriptor
 
@@ -518,9 +546,8 @@ def parse_population(path: Path, municipalities: pd.DataFrame, counties: pd.Data
 
     known_counties = set(counties["county_code"])
     county_of = municipalities.set_index("municipality_code")["county_code"].to_dict()
-    size = municipalities["county_code"].value_counts().to_dict()
     values: dict[tuple[str, int], tuple[int, int]] = {}  # (region code, year) -> (value, row)
-    for cells in _cells_of(reader, problem):
+    for cells in _cells_of(reader, problem, header_at):
         row = header_at + reader.line_num
         if not cells or not any(c.strip() for c in cells):
             continue
@@ -567,7 +594,29 @@ def parse_population(path: Path, municipalities: pd.DataFrame, counties: pd.Data
                 values[(code, year)] = (number, row)
     if problems:
         raise problems.error()
+    return population_tables(values, municipalities, counties, file)
 
+
+def population_tables(
+    values: dict[tuple[str, int], tuple[int, int | None]],
+    municipalities: pd.DataFrame,
+    counties: pd.DataFrame,
+    file: str,
+) -> Population:
+    """SCB's population values ((region code, year) -> (population, row of the file or None);
+    "00" Riket, two digits a county, four a municipality) as tidy tables, checked as one: a
+    county given and summed from its municipalities must agree, Riket must equal the sum of
+    the counties (from 2025 within SCB's noise, `noise_tolerance`), and a county given by its
+    municipalities alone must have all of them. Raises DataError naming `file`. Both the CSV
+    export and the JSON-stat responses of `lansbok fetch scb-befolkning` go through this."""
+    problems = Problems()
+
+    def problem(message: str, row: int | None = None, column: str | None = None) -> None:
+        problems.add(Problem(file, message, row, column))
+
+    known_counties = set(counties["county_code"])
+    county_of = municipalities.set_index("municipality_code")["county_code"].to_dict()
+    size = municipalities["county_code"].value_counts().to_dict()
     counties_tidy, municipalities_tidy = [], []
     by_county: dict[tuple[str, int], list[int]] = {}  # (county, year) -> its municipalities
     for (code, year), (number, _row) in values.items():
@@ -614,6 +663,15 @@ def import_population(path: Path | str, data_dir: Path | str) -> Population:
     path, data_dir = Path(path), Path(data_dir)
     dataset = load(data_dir)
     parsed = parse_population(path, dataset.table("municipalities"), dataset.table("counties"))
+    write_population(dataset, parsed, path)
+    return parsed
+
+
+def write_population(
+    dataset: Dataset, parsed: Population, source: Path, record: dict | None = None
+) -> None:
+    """Replace the years `parsed` covers in population and population_municipalities, with
+    their import records (see `write_validated`)."""
     tables = {}
     for name, tidy, key in (
         ("population", parsed.counties, "county_code"),
@@ -626,5 +684,4 @@ def import_population(path: Path | str, data_dir: Path | str) -> Population:
             [existing[~existing["year"].isin(tidy["year"])], tidy], ignore_index=True
         ).sort_values(["year", key])
         tables[name] = (merged, sorted(int(y) for y in set(tidy["year"])))
-    write_validated(dataset, tables, path)
-    return parsed
+    write_validated(dataset, tables, source, record=record)

@@ -37,7 +37,7 @@ from lansbok.geography import (
 from lansbok.population import PER, per_inhabitants, population
 from lansbok.privacy import policy
 from lansbok.safe import md_text, to_excel_csv, to_xlsx
-from lansbok.sections import PAGES
+from lansbok.sections import PAGES, SECTIONS
 
 PERCENT_UNITS = {"percent", "percent change"}
 # A table longer than this gets sorting, a filter and pages in the browser; a shorter one is
@@ -346,17 +346,25 @@ class Page:
 
     def official_counties_text(self) -> str:
         """For a page over every county: which counties' data on it is official (a county's
-        own file, imported) while the rest is sample, and so how much of Riket is official."""
+        own file, imported) while the rest is sample, and so how much of Riket is official. A
+        page over several sections names the sections."""
         tables = PAGES[self.section].tables if self.section else ()
         official = self.data.partly_official(tables)
         if not official:
             return ""
         counties = self.data.table("counties").set_index("county_code")["name"]
         names = sv_list(sorted((counties[code] for code in official), key=swedish_key))
+        if self.section not in SECTIONS:  # the overview or the comparisons: say which data
+            titles = [
+                section.title
+                for section in SECTIONS.values()
+                if self.data.partly_official(set(section.tables) & set(tables))
+            ]
+            names += f" ({sv_list(titles)})"
         return (
-            f" Undantaget är {html.escape(names)}: där är uppgifterna officiella, inlästa ur "
-            f"länsstyrelsens egna uppgifter ({len(official)} av {len(counties)} län), och "
-            "exempeldatan fyller bara ut resten upp till riksuppgiften."
+            f" Undantaget är {html.escape(names)}: där är länsstyrelsens egna uppgifter inlästa "
+            f"och officiella ({len(official)} av {len(counties)} län), och exempeldatan fyller "
+            "bara ut resten upp till riksuppgiften."
         )
 
     def bar_chart_or_note(

@@ -270,32 +270,28 @@ def _rebalanced(data, name, rule, made, sample_rows, official, year) -> pd.DataF
             f"total {label} of {year} ({total})"
         )
     key = data.resources[name]["schema"].get("primaryKey", [])
-    strata = [c for c in key if c not in PLACE_COLUMNS] or None
-    stratum_of = (
-        sample_rows[strata].apply(tuple, axis=1)
-        if strata
-        else pd.Series([()] * len(sample_rows), index=sample_rows.index)
-    )
+    strata = [c for c in key if c not in PLACE_COLUMNS]
 
-    def sums(frame: pd.DataFrame) -> pd.Series:
+    def stratum(frame: pd.DataFrame) -> pd.Series:
         if not strata:
-            return pd.Series({(): frame[field].sum()})
-        return (
-            frame.groupby(strata)[field].sum().rename(lambda k: k if isinstance(k, tuple) else (k,))
-        )
+            return pd.Series("", index=frame.index)
+        return frame[strata].astype(str).agg(" / ".join, axis=1)
 
-    present = pd.Index(stratum_of.unique())
-    weights = (
-        sums(made).reindex(present, fill_value=0) - sums(official).reindex(present, fill_value=0)
-    ).clip(lower=0)
+    of_row = stratum(sample_rows)
+    present = pd.Index(of_row.unique())
+    if present.empty:
+        raise RemainderError(f"no sample rows are left to fill the remainder of {field}")
+    drawn = made[field].groupby(stratum(made)).sum().reindex(present, fill_value=0)
+    taken = official[field].groupby(stratum(official)).sum().reindex(present, fill_value=0)
+    weights = (drawn - taken).clip(lower=0)
     if weights.sum() == 0:
         weights = pd.Series(1, index=present)
     out = sample_rows.copy()
-    for stratum, stratum_total in zip(present, apportion(total - imported, weights), strict=True):
-        rows = stratum_of == stratum
-        drawn = out.loc[rows, field].to_numpy()
+    for name_of, stratum_total in zip(present, apportion(total - imported, weights), strict=True):
+        rows = of_row == name_of
+        values = out.loc[rows, field].to_numpy()
         out.loc[rows, field] = apportion(
-            int(stratum_total), drawn if drawn.sum() else drawn * 0 + 1
+            int(stratum_total), values if values.sum() else values * 0 + 1
         )
     # A table that lists only what happened (no row for zero) drops the rows rebalanced to 0.
     spec = next(f for f in data.resources[name]["schema"]["fields"] if f["name"] == field)

@@ -45,7 +45,9 @@ def received_by_municipality(data: Dataset, geo: Geography) -> pd.DataFrame:
 def composition(data: Dataset, geo: Geography, by: list[str]) -> pd.DataFrame:
     """Newly arrived in the year by some of `sex`, `age_band`, `citizenship`, with shares."""
     frame = in_geography(data, "reception", geo)
-    out = frame.groupby([*by, "status"], as_index=False)["persons"].sum()
+    out = frame.groupby(by, as_index=False).agg(
+        persons=("persons", "sum"), status=("status", combined_status)
+    )
     out["share"] = 100 * out["persons"] / out["persons"].sum()
     return out.sort_values("persons", ascending=False, kind="stable")
 

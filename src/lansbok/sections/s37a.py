@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lansbok.data import Dataset
+from lansbok.figures import combined_status
 from lansbok.geography import Geography
 from lansbok.sections.common import FigureSet, in_geography
 
@@ -14,10 +15,11 @@ SOURCE = "s37a_grants"
 def grants_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:
     """Projects, SEK and participants by `activity`, `partner` or `municipality`."""
     frame = in_geography(data, SOURCE, geo)
-    out = frame.groupby([by, "status"], as_index=False).agg(
+    out = frame.groupby(by, as_index=False).agg(
         projects=("project_id", "count"),
         grant_sek=("grant_sek", "sum"),
         participants=("participants", "sum"),
+        status=("status", combined_status),  # official where every county in it is
     )
     return out.sort_values("grant_sek", ascending=False, kind="stable")
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pandas as pd
 
 from lansbok.data import Dataset
-from lansbok.figures import share
+from lansbok.figures import combined_status, share
 from lansbok.geography import Geography, single_municipality
 from lansbok.sections import municipal
 from lansbok.sections.common import FigureSet, in_geography
@@ -20,8 +20,9 @@ def answers_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:
     """Answering municipalities by `organiser` or `mode`, with shares of those answering."""
     frame = in_geography(data, SOURCE, geo)
     frame = frame[frame["answered"]]
-    out = frame.groupby([by, "status"], as_index=False).agg(
-        municipalities=("municipality_code", "count")
+    out = frame.groupby(by, as_index=False).agg(
+        municipalities=("municipality_code", "count"),
+        status=("status", combined_status),  # official where every county in it is
     )
     out["share"] = 100 * out["municipalities"] / len(frame)
     return out.sort_values("municipalities", ascending=False, kind="stable")

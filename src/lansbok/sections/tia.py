@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lansbok.data import Dataset
-from lansbok.figures import share
+from lansbok.figures import combined_status, share
 from lansbok.geography import Geography
 from lansbok.sections.common import FigureSet, in_geography
 
@@ -15,11 +15,12 @@ SOURCE = "tia_grants"
 def grants_by(data: Dataset, geo: Geography, by: str) -> pd.DataFrame:
     """Projects, SEK and participants by `organisation_type`, `focus` or `county_code`."""
     frame = in_geography(data, SOURCE, geo)
-    out = frame.groupby([by, "status"], as_index=False).agg(
+    out = frame.groupby(by, as_index=False).agg(
         projects=("project_id", "count"),
         grant_sek=("grant_sek", "sum"),
         participants_women=("participants_women", "sum"),
         participants_men=("participants_men", "sum"),
+        status=("status", combined_status),  # official where every county in it is
     )
     out["share_of_sek"] = 100 * out["grant_sek"] / out["grant_sek"].sum()
     return out.sort_values("grant_sek", ascending=False, kind="stable")

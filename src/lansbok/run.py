@@ -112,6 +112,7 @@ DRIVER_MODULES = {
     "toc",
     "county_files",
     "workbook",
+    "sphinx_parallel",
 }
 
 

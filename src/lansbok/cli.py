@@ -12,6 +12,7 @@ import pandas as pd
 import typer
 
 from lansbok import data as data_module
+from lansbok import geography as geography_module
 from lansbok.data import DEFAULT_DATA_DIR, DataError
 from lansbok.geography import UnknownGeography, resolve, resolve_municipality
 
@@ -315,6 +316,14 @@ def book(
         list[str] | None,
         typer.Option("--kommun", help="Add this municipality's page (code or name) to the book."),
     ] = None,
+    kommuner: Annotated[
+        bool,
+        typer.Option(
+            "--kommuner",
+            envvar="LANSBOK_KOMMUNER",
+            help="Add the page of every municipality (290) to the book.",
+        ),
+    ] = False,
 ) -> None:
     """Validate, execute every page (cached), and build the book strictly into _build/html."""
     from lansbok.book import BuildError, build
@@ -330,6 +339,10 @@ def book(
                 options["geographies"] = [resolve(value, counties_table) for value in lan]
             if kommun:
                 options["municipalities"] = municipalities(dataset, kommun)
+            if kommuner:
+                options["municipalities"] = geography_module.municipalities(
+                    dataset.table("municipalities")
+                )
             result = build(data_dir=data_dir, jobs=jobs, force=force, year=year, **options)
     except DataError as error:
         _fail(error)
@@ -343,9 +356,11 @@ def book(
     except Interrupted as stop:
         _interrupted(stop)
     report = result.report
+    times = result.sphinx_times
     typer.echo(
         f"executed {len(report.executed)} notebooks, reused {len(report.reused)} "
         f"({result.execute_seconds:.1f} s); Sphinx {result.sphinx_seconds:.1f} s"
+        + (f", {times['read_docs']} pages read" if "read_docs" in times else "")
     )
     typer.echo(f"The book is built: {result.index}")
 

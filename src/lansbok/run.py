@@ -153,11 +153,25 @@ class KeyMaker:
             shared.update(self.table_digest(name))
         self.shared = shared.hexdigest()
         self._national: dict[str, str] = {}
+        self._scoped: dict[tuple[str, str], bytes] = {}
 
     def table_digest(self, name: str, frame: pd.DataFrame | None = None) -> bytes:
         entry = json.dumps(self.data.resources[name], sort_keys=True, ensure_ascii=False)
         frame = self.data.table(name) if frame is None else frame
         return entry.encode() + _hash_frame(frame)
+
+    def scoped_digest(self, name: str, scope: Geography) -> bytes:
+        """A table's digest as a geography's pages see it: the rows of its geography. Computed
+        once per table and geography (a county's 33 municipality pages share their county's)."""
+        key = (name, scope.code)
+        if key not in self._scoped:
+            frame = self.data.table(name)
+            if not scope.is_national and (
+                "county_code" in frame.columns or "municipality_code" in frame.columns
+            ):
+                frame = in_geography(self.data, name, scope, every_year=True)
+            self._scoped[key] = self.table_digest(name, frame)
+        return self._scoped[key]
 
     def national_figures(self, section: str) -> str:
         if section not in self._national:
@@ -188,12 +202,7 @@ class KeyMaker:
         # A municipality's page reads its county's rows: its protected counts depend on them.
         scope = Geography(geo.parent, geo.parent) if geo.is_municipality else geo
         for name in page.tables:
-            frame = self.data.table(name)
-            if not geo.is_national and (
-                "county_code" in frame.columns or "municipality_code" in frame.columns
-            ):
-                frame = in_geography(self.data, name, scope, every_year=True)
-            digest.update(self.table_digest(name, frame))
+            digest.update(self.scoped_digest(name, scope))
         if page.across_counties and not geo.is_national:
             digest.update(self.every_county_figures(section).encode())
         if not geo.is_national:

@@ -13,7 +13,7 @@ from urllib.request import urlopen
 import pytest
 import yaml
 from browser import ALL_CHARTS_DRAWN, accessibility_violations, open_page
-from conftest import BOOK_MUNICIPALITIES, copy_book_source, glued_figures
+from conftest import BOOK_MUNICIPALITIES, copy_book_source, edit_csv, glued_figures
 
 from lansbok.book import BuildError, build
 from lansbok.data import DEFAULT_DATA_DIR, load
@@ -471,10 +471,44 @@ def test_a_failed_sphinx_build_keeps_the_previous_site(tmp_path):
     index = build(root=tmp_path, geographies=[RIKET, gotland], progress=False).index
     before = index.read_bytes()
     chapter = tmp_path / "chapters" / "metod.md"
-    chapter.write_text(chapter.read_text() + "\nSe {doc}`/finns/inte`.\n")
+    good = chapter.read_text()
+    chapter.write_text(good + "\nSe {doc}`/finns/inte`.\n")
     with pytest.raises(BuildError, match="finns/inte"):
         build(root=tmp_path, geographies=[RIKET, gotland], progress=False)
     assert index.read_bytes() == before
+    # Asked again with nothing changed, the strict build fails again: the pages the failed build
+    # wrote are not taken as up to date.
+    with pytest.raises(BuildError, match="finns/inte"):
+        build(root=tmp_path, geographies=[RIKET, gotland], progress=False)
+    assert index.read_bytes() == before
+
+
+def test_sphinx_reads_in_parallel_and_only_what_changed(tmp_path, data_copy):
+    """Sphinx reads the pages in parallel (the strict build fails on a serial read's warning),
+    and after a change of data it reads exactly the pages executed again."""
+    from lansbok.geography import resolve_municipality
+
+    copy_book_source(tmp_path / "book")
+    gotland = resolve("09", COUNTIES)
+    region = resolve_municipality("0980", load(DEFAULT_DATA_DIR).table("municipalities"))
+    options = {
+        "root": tmp_path / "book",
+        "data_dir": data_copy,
+        "geographies": [RIKET, gotland],
+        "progress": False,
+    }
+    first = build(**options, municipalities=[region])
+    assert first.sphinx_times["read_docs"] > 20  # in parallel (from 6 pages on)
+    assert build(**options).sphinx_times["read_docs"] == 0  # the page stays (it is present)
+    # Region Gotland's answer to the SO survey: SO given in one language more.
+    row = next(r for r in (data_copy / "so_survey.csv").read_text().splitlines() if ",0980," in r)
+    cells = row.split(",")
+    cells[5] = str(int(cells[5]) + 1)
+    edit_csv(data_copy / "so_survey.csv", row, ",".join(cells))
+    again = build(**options)
+    executed = {f"generated/2024/{job.geo.code}/{job.section}" for job in again.report.executed}
+    assert "generated/2024/0980/kommun" in executed and len(executed) < 8, executed
+    assert again.sphinx_times["read_docs"] == len(executed)
 
 
 class TableCells(HTMLParser):

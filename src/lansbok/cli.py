@@ -362,6 +362,9 @@ def book(
         f"({result.execute_seconds:.1f} s); Sphinx {result.sphinx_seconds:.1f} s"
         + (f", {times['read_docs']} pages read" if "read_docs" in times else "")
     )
+    if "read" in times:  # where Sphinx's time went
+        phases = ("setup", "read", "write", "finish", "swap")
+        typer.echo("Sphinx: " + ", ".join(f"{name} {times[name]:.1f} s" for name in phases))
     typer.echo(f"The book is built: {result.index}")
 
 

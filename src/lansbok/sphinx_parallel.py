@@ -44,11 +44,12 @@ class _Phases:
         }
 
 
-# Extensions that say nothing of parallel reading although they are safe: Sphinx would read
-# serially, with a warning (an error in the strict build). sphinx_multitoc_numbering (loaded by
-# jupyter_book) only replaces the section numbering that Sphinx runs in the main process once
-# every page is read; nothing of it runs while a page is read.
-PARALLEL_SAFE = ("sphinx_multitoc_numbering",)
+# Extensions that Jupyter Book loads and that say nothing of parallel reading although they are
+# safe: Sphinx would read serially, with a warning (an error in the strict build).
+# sphinx_multitoc_numbering only replaces the section numbering that Sphinx runs in the main
+# process once every page is read; sphinx_jupyterbook_latex's transforms at reading change only
+# the page being read (and only the root page), its other work is for the LaTeX builder.
+PARALLEL_SAFE = ("sphinx_multitoc_numbering", "sphinx_jupyterbook_latex")
 
 
 def declare_parallel_safe(app) -> None:

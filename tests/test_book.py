@@ -662,9 +662,9 @@ def test_the_county_index_links_its_municipality_pages(site, browser, code):
 def test_search_finds_a_municipality_by_name(site, browser, html):
     index = (html / "searchindex.js").read_text(encoding="utf-8")
     for title in ("Malmö 2024 i korthet", "Kiruna 2024 i korthet", "Kommuner i Skåne län"):
-        assert json.dumps(title, ensure_ascii=False)[1:-1] in index, title
+        assert json.dumps(title)[1:-1] in index, title  # Sphinx writes \u escapes
     page, visit = open_page(browser, f"{site}search.html")
-    page.locator("form input[name='q']").first.fill("Malmö")
+    page.locator("input[name='q']:visible").first.fill("Malmö")
     page.keyboard.press("Enter")
     summary = page.wait_for_function(SEARCH_DONE, timeout=30_000).json_value()
     links = page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")

@@ -245,13 +245,16 @@ def page_costs(data_dir: Path) -> dict:
         "kc.stop_channels(); km.shutdown_kernel(now=True)"
     )
     imports = "import lansbok.report, lansbok.kommun, lansbok.charts"
-    open_page = f"{imports}\nlansbok.report.Page.open('1280', {str(data_dir)!r}, None, 'kommun')"
+    page = (
+        f"{imports}\npage = lansbok.report.Page.open('1280', {str(data_dir)!r}, None, 'kommun')"
+        "\nlansbok.kommun.tables(page.data, page.geo)"
+    )
     bare = seconds_of([python, "-c", "pass"])
     imported = seconds_of([python, "-c", imports])
     return {
         "kernel_start_stop": seconds_of([python, "-c", kernel]) - bare,
         "imports": imported - bare,
-        "data_load": seconds_of([python, "-c", open_page]) - imported,
+        "data_and_figures": seconds_of([python, "-c", page]) - imported,
     }
 
 
@@ -496,9 +499,9 @@ def render_municipality_scale(k: dict) -> list[str]:
         f"Measured {k['date']} with `{k['command']}` on the same machine (load average before "
         f"/ after: {loads}; the cores are shared). {k['generated_html_pages']} generated pages, "
         f"{k['site_mib']:.1f} MiB site. Execution is the runner (planning included); Sphinx is "
-        "its whole process (setup: configuration, extensions and its saved environment; read; "
-        "write: assets and pages; finish: indices and the search index) and the copy into "
-        "_build/html.",
+        "the generated pages and table of contents, then its whole process (setup: "
+        "configuration, extensions and its saved environment; read; write: assets and pages; "
+        "finish: indices and the search index) and the copy into _build/html.",
         "",
         "| case | seconds | notebooks executed | execution s | Sphinx s | pages read "
         "| setup / read / write / finish / copy s | peak MiB |",
@@ -518,6 +521,7 @@ def render_municipality_scale(k: dict) -> list[str]:
     changed = rows["k3_one_municipality_changed"]
     levels = ", ".join(f"{n} {level}" for level, n in sorted(changed["executed_by_level"].items()))
     costs = k["page_costs"]
+    cold = rows["k1_cold"]["sphinx"]
     lines += [
         "",
         "| target | measured |",
@@ -526,13 +530,17 @@ def render_municipality_scale(k: dict) -> list[str]:
         f"| one municipality changed ≤ 15 s | {changed['seconds']:.1f} s |",
         f"| peak memory ≤ 3 GiB | {max(r['peak_mib'] for r in rows.values()) / 1024:.2f} GiB |",
         "",
-        f"Executed after one municipality's change: {levels}. A municipality's page shows its "
-        "county's figures, and its suppressed counts depend on its county's rows, so its cache "
-        "key covers the county's rows: every municipality page of the county executes again.",
+        f"Executed after one municipality's change (its answer to the SO survey): {levels}. "
+        "The county's other municipality pages execute again only when what they show changes: "
+        "the county's figures, or which of their counts are suppressed (which depends on the "
+        "county's rows of the protected tables).",
         "",
-        f"Per page before its own figures (fresh process, median of 3): kernel start and stop "
+        f"What a page costs (fresh process, median of 3): kernel start and stop "
         f"{costs['kernel_start_stop']:.2f} s, imports (pandas, Altair, lansbok) "
-        f"{costs['imports']:.2f} s, opening its data {costs['data_load']:.2f} s.",
+        f"{costs['imports']:.2f} s, opening its data and computing a municipality page's "
+        f"figures {costs['data_and_figures']:.2f} s. Sphinx per page, cold: "
+        f"{cold['read'] / cold['read_docs']:.3f} s reading (in parallel), "
+        f"{cold['write'] / cold['read_docs']:.3f} s writing.",
         "",
     ]
     return lines

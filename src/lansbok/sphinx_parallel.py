@@ -5,9 +5,9 @@ build` with `jobs` parallel processes for reading (and writing) the pages: Jupyt
 Sphinx's parallel build (every extension of the book declares itself parallel safe) but no
 option for it.
 
-As a Sphinx extension (listed in _config.yml) it reports the build's phases on its last line of
-output: `lansbok-sphinx {"read": s, "write": s, "finish": s, "read_docs": n}`, parsed by
-`lansbok.book.sphinx_build`.
+As a Sphinx extension (listed in _config.yml) it reports the build's phases and the pages it read
+on its last line of output, `lansbok-sphinx {"read": s, "write": s, "finish": s, "read_docs": n,
+"read_pages": [...]}`, parsed by `lansbok.book.sphinx_build`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ MARKER = "lansbok-sphinx "
 class _Phases:
     def __init__(self):
         self.times: dict[str, float] = {"start": time.perf_counter()}
-        self.read_docs = 0
+        self.read_docs: list[str] = []
 
     def mark(self, name: str) -> None:
         self.times.setdefault(name, time.perf_counter())
@@ -40,7 +40,8 @@ class _Phases:
             "read": span("read", "read_done"),
             "write": span("read_done", "finish"),  # consistency, assets, every page written
             "finish": round(end - t["finish"], 3) if "finish" in t else 0.0,  # search index
-            "read_docs": self.read_docs,
+            "read_docs": len(self.read_docs),
+            "read_pages": self.read_docs,  # their names
         }
 
 
@@ -64,7 +65,7 @@ def setup(app):
     app.connect("builder-inited", declare_parallel_safe)
 
     def before_read(app, env, docnames):
-        phases.read_docs = len(docnames)
+        phases.read_docs = sorted(docnames)
         phases.mark("read")
 
     def finished(app, exception):

@@ -14,7 +14,12 @@ folder (the project's own generated/ and _build/ are not touched):
   page has drawn in headless Chromium (median of 5);
   executors: the sections of the 22 geographies, cold, with the local process pool and with a
   Dask LocalCluster, each with 2 workers and with 1 (`python benchmarks/bench.py --only dask`
-  runs this part alone and adds it to the last results).
+  runs this part alone and adds it to the last results);
+  (k) the municipality scale, `lansbok book --kommuner`: Riket, the 21 counties and the 290
+      municipalities cold, with nothing changed and after one municipality's data changed,
+      with the split between execution and Sphinx's phases, and what a page costs before its
+      own figures (kernel, imports, data). `--only kommuner` runs this part alone and merges
+      it into the last results.
 
 Wall time, notebooks executed and peak memory (resident set of the whole process tree, sampled
 every 50 ms) are printed as a table and written to benchmarks/results.json and
@@ -42,12 +47,13 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pandas as pd
 import psutil
 
 from lansbok.book import build, sphinx_build, write_generated
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, load
 from lansbok.executors import factory as dask_cluster
-from lansbok.geography import resolve
+from lansbok.geography import municipalities, resolve
 from lansbok.run import (
     PAGES,
     LocalExecutor,
@@ -153,7 +159,7 @@ def naive(root: Path, data_dir: Path, data) -> tuple[dict, dict]:
 
     def book() -> int:
         write_generated(data, out, root)
-        sphinx_build(root)
+        sphinx_build(root, jobs=1)  # jupyter-book build's own: one process
         return 0
 
     return measure("(a) naive: papermill CLI, sequential", execute), measure(
@@ -303,7 +309,130 @@ def only_executors(geographies: int) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+MUNICIPALITY = "1280"  # Malmö, in Skåne (the largest county by municipalities): changed in (k3)
+
+
+def change_one_municipality(data_dir: Path) -> None:
+    """Correct one municipality's answer to the SO survey (the number of languages SO is given
+    in): its rows change, no national total does."""
+    path = data_dir / "so_survey.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rows = (frame["municipality_code"] == MUNICIPALITY) & (frame["year"] == frame["year"].max())
+    if rows.sum() != 1:
+        raise SystemExit(f"{path}: no single row for municipality {MUNICIPALITY}")
+    frame.loc[rows, "languages"] = str(int(frame.loc[rows, "languages"].iloc[0] or 0) + 1)
+    frame.to_csv(path, index=False)
+
+
+def seconds_of(command: list[str], repeat: int = 3) -> float:
+    """Median wall time of a command in a fresh process."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def page_costs(data_dir: Path) -> dict:
+    """What one page costs before its own figures: starting and stopping a kernel, importing
+    what a page imports, and opening its data (each in a fresh process, median of 3)."""
+    python = sys.executable
+    kernel = (
+        "from jupyter_client.manager import start_new_kernel\n"
+        "km, kc = start_new_kernel(kernel_name='python3')\n"
+        "kc.stop_channels(); km.shutdown_kernel(now=True)"
+    )
+    imports = "import lansbok.report, lansbok.kommun, lansbok.charts"
+    page = (
+        f"{imports}\npage = lansbok.report.Page.open('1280', {str(data_dir)!r}, None, 'kommun')"
+        "\nlansbok.kommun.tables(page.data, page.geo)"
+    )
+    bare = seconds_of([python, "-c", "pass"])
+    imported = seconds_of([python, "-c", imports])
+    return {
+        "kernel_start_stop": seconds_of([python, "-c", kernel]) - bare,
+        "imports": imported - bare,
+        "data_and_figures": seconds_of([python, "-c", page]) - imported,
+    }
+
+
+def municipality_scale(work: Path) -> dict:
+    """Riket, the 21 counties and the 290 municipalities: (k1) cold, (k2) nothing changed,
+    (k3) one municipality's data changed; with the split between execution and Sphinx."""
+    data_dir = work / "data-kommuner"
+    shutil.copytree(DEFAULT_DATA_DIR, data_dir)
+    every = municipalities(load(data_dir).table("municipalities"))
+    root = book_source(work / "kommuner")
+    load_before = os.getloadavg()
+    builds = []
+
+    def build_all() -> int:
+        result = build(root=root, data_dir=data_dir, progress=False, municipalities=every)
+        builds.append(result)
+        return len(result.report.executed)
+
+    def split(row: dict) -> dict:
+        result = builds[-1]
+        by_level: dict[str, int] = {}
+        for job in result.report.executed:
+            by_level[job.geo.level] = by_level.get(job.geo.level, 0) + 1
+        row |= {
+            "execute_seconds": result.execute_seconds,
+            "sphinx_seconds": result.sphinx_seconds,
+            "sphinx": {k: v for k, v in result.sphinx_times.items() if k != "read_pages"},
+            "executed_by_level": by_level,
+        }
+        print(f"    execution {result.execute_seconds:.1f} s, Sphinx {row['sphinx']}")
+        return row
+
+    print("(k) municipality scale", flush=True)
+    rows = {
+        "k1_cold": split(measure("(k1) lansbok book --kommuner, cold", build_all)),
+        "k2_nothing_changed": split(
+            measure("(k2) lansbok book --kommuner, nothing changed", build_all)
+        ),
+    }
+    change_one_municipality(data_dir)
+    rows["k3_one_municipality_changed"] = split(
+        measure(f"(k3) lansbok book --kommuner, municipality {MUNICIPALITY} changed", build_all)
+    )
+    html_dir = root / "_build" / "html"
+    pages = len(list(html_dir.glob("generated/*/*/*.html")))
+    return {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "command": "python benchmarks/bench.py --only kommuner",
+        "rows": rows,
+        "generated_html_pages": pages,
+        "site_mib": sum(f.stat().st_size for f in html_dir.rglob("*") if f.is_file()) / 2**20,
+        "page_costs": page_costs(data_dir),
+    }
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--only",
+        choices=["kommuner", "dask"],
+        help="only the municipality-scale cases or the executors, merged into the last results",
+    )
+    parser.add_argument(
+        "--geographies", type=int, default=22, help="with --only dask: the first N geographies"
+    )
+    options = parser.parse_args()
+    if options.only == "dask":
+        only_executors(options.geographies)
+        return
+    if options.only == "kommuner":
+        work = Path(tempfile.mkdtemp(prefix="lansbok-bench-"))
+        print(f"Scratch folder: {work}", flush=True)
+        results = json.loads((HERE / "results.json").read_text())
+        results["kommuner"] = municipality_scale(work)
+        write_results(results)
+        shutil.rmtree(work, ignore_errors=True)
+        return
     work = Path(tempfile.mkdtemp(prefix="lansbok-bench-"))
     data_dir = work / "data"
     shutil.copytree(DEFAULT_DATA_DIR, data_dir)
@@ -388,12 +517,7 @@ def main() -> None:
     per_notebook = scaling[-1]["seconds_per_notebook"]
     results = {
         "date": dt.datetime.now().isoformat(timespec="seconds"),
-        "machine": {
-            "cores": os.cpu_count(),
-            "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        "machine": machine(),
         "command": "make bench",
         "rows": rows,
         "ratios": ratios,
@@ -402,11 +526,16 @@ def main() -> None:
         "site": site,
         "executors": executor_rows,
     }
+    results["kommuner"] = municipality_scale(work)
+    write_results(results)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def write_results(results: dict) -> None:
     (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     report = render(results)
     print("\n" + report)
     (PROJECT_ROOT / "docs" / "benchmarks.md").write_text(report)
-    shutil.rmtree(work, ignore_errors=True)
 
 
 def render(results: dict) -> str:
@@ -462,6 +591,8 @@ def render(results: dict) -> str:
     ]
     if "executors" in results:
         lines += render_executors(results["executors"])
+    if "kommuner" in results:
+        lines += render_municipality_scale(results["kommuner"])
     return "\n".join(lines)
 
 
@@ -502,14 +633,62 @@ def render_executors(measured: dict) -> list[str]:
     return [*lines, ""]
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["dask"], help="measure only this part")
-    parser.add_argument(
-        "--geographies", type=int, default=22, help="with --only dask: the first N geographies"
+def render_municipality_scale(k: dict) -> list[str]:
+    loads = " / ".join(
+        f"{a:.1f}" for a in (*k["load_average_before"][:1], *k["load_average_after"][:1])
     )
-    options = parser.parse_args()
-    if options.only == "dask":
-        only_executors(options.geographies)
-    else:
-        main()
+    lines = [
+        "## Municipality scale: Riket, 21 counties and 290 municipalities",
+        "",
+        f"Measured {k['date']} with `{k['command']}` on the same machine (load average before "
+        f"/ after: {loads}; the cores are shared). {k['generated_html_pages']} generated pages, "
+        f"{k['site_mib']:.1f} MiB site. Execution is the runner (planning included); Sphinx is "
+        "the generated pages and table of contents, then its whole process (setup: "
+        "configuration, extensions and its saved environment; read; write: assets and pages; "
+        "finish: indices and the search index) and the copy into _build/html.",
+        "",
+        "| case | seconds | notebooks executed | execution s | Sphinx s | pages read "
+        "| setup / read / write / finish / copy s | peak MiB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for row in k["rows"].values():
+        t = row["sphinx"]
+        phases = " / ".join(
+            f"{t.get(name, 0):.1f}" for name in ("setup", "read", "write", "finish", "swap")
+        )
+        lines.append(
+            f"| {row['label']} | {row['seconds']:.1f} | {row['executed']} "
+            f"| {row['execute_seconds']:.1f} | {row['sphinx_seconds']:.1f} "
+            f"| {t.get('read_docs', '–')} | {phases} | {row['peak_mib']:.0f} |"
+        )
+    rows = k["rows"]
+    changed = rows["k3_one_municipality_changed"]
+    levels = ", ".join(f"{n} {level}" for level, n in sorted(changed["executed_by_level"].items()))
+    costs = k["page_costs"]
+    cold = rows["k1_cold"]["sphinx"]
+    lines += [
+        "",
+        "| target | measured |",
+        "| --- | ---: |",
+        f"| cold ≤ 600 s | {rows['k1_cold']['seconds']:.0f} s |",
+        f"| one municipality changed ≤ 15 s | {changed['seconds']:.1f} s |",
+        f"| peak memory ≤ 3 GiB | {max(r['peak_mib'] for r in rows.values()) / 1024:.2f} GiB |",
+        "",
+        f"Executed after one municipality's change (its answer to the SO survey): {levels}. "
+        "The county's other municipality pages execute again only when what they show changes: "
+        "the county's figures, or which of their counts are suppressed (which depends on the "
+        "county's rows of the protected tables).",
+        "",
+        f"What a page costs (fresh process, median of 3): kernel start and stop "
+        f"{costs['kernel_start_stop']:.2f} s, imports (pandas, Altair, lansbok) "
+        f"{costs['imports']:.2f} s, opening its data and computing a municipality page's "
+        f"figures {costs['data_and_figures']:.2f} s. Sphinx per page, cold: "
+        f"{cold['read'] / cold['read_docs']:.3f} s reading (in parallel), "
+        f"{cold['write'] / cold['read_docs']:.3f} s writing.",
+        "",
+    ]
+    return lines
+
+
+if __name__ == "__main__":
+    main()

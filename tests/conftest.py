@@ -62,19 +62,25 @@ def copy_book_source(target: Path) -> None:
             shutil.copy(source, target / name)
 
 
+# A sample of the municipality pages `lansbok book --kommuner` adds (all 290 would take the
+# tests past their time): Malmö, Region Gotland (its county's only municipality) and Kiruna.
+BOOK_MUNICIPALITIES = ("1280", "0980", "2584")
+
+
 @pytest.fixture(scope="session")
 def book_root(tmp_path_factory) -> Path:
-    """The whole book, Riket and every county as `lansbok book` builds it, with Malmö's page as
-    `lansbok book --kommun 1280` adds it, built once from this tree's sources and the shipped
-    data in a temporary root. Tests read its `_build/html`, `generated/` and `_toc.yml`, never
-    the checkout's."""
+    """The whole book, Riket and every county as `lansbok book` builds it, with the pages of
+    BOOK_MUNICIPALITIES as `lansbok book --kommun 1280 --kommun 0980 --kommun 2584` adds them,
+    built once from this tree's sources and the shipped data in a temporary root. Tests read
+    its `_build/html`, `generated/` and `_toc.yml`, never the checkout's."""
     from lansbok.book import build
     from lansbok.geography import resolve_municipality
 
     root = tmp_path_factory.mktemp("book")
     copy_book_source(root)
-    malmo = resolve_municipality("1280", load(DEFAULT_DATA_DIR).table("municipalities"))
-    build(root=root, progress=False, municipalities=[malmo])
+    table = load(DEFAULT_DATA_DIR).table("municipalities")
+    sample = [resolve_municipality(code, table) for code in BOOK_MUNICIPALITIES]
+    build(root=root, progress=False, municipalities=sample)
     return root
 
 

@@ -13,7 +13,7 @@ from urllib.request import urlopen
 import pytest
 import yaml
 from browser import ALL_CHARTS_DRAWN, accessibility_violations, open_page
-from conftest import copy_book_source, glued_figures
+from conftest import BOOK_MUNICIPALITIES, copy_book_source, edit_csv, glued_figures
 
 from lansbok.book import BuildError, build
 from lansbok.data import DEFAULT_DATA_DIR, load
@@ -75,14 +75,17 @@ def test_toc_has_every_county_and_section(book_root):
     ]
     counties = toc["parts"][-1]["chapters"]
     assert [c["file"] for c in counties] == [f"generated/2024/{code}/overview" for code in CODES]
+    asked = {code[:2]: code for code in BOOK_MUNICIPALITIES}  # a municipality per county
     for code, chapter in zip(CODES, counties, strict=True):
-        municipality = ["generated/2024/1280/kommun"] if code == "12" else []  # asked for
+        index = [f"generated/2024/{code}/kommuner"] if code in asked else []
         assert [s["file"] for s in chapter["sections"]] == [
             *(f"generated/2024/{code}/{s}" for s in SECTIONS),
-            *municipality,
+            *index,
         ]
-    skane = counties[CODES.index("12")]["sections"]
-    assert {"file": "generated/2024/1280/kommun", "title": "Malmö"} in skane
+    # The municipality pages under "Kommuner i <län>", the last entry of their county.
+    skane = counties[CODES.index("12")]["sections"][-1]
+    assert skane["title"] == "Kommuner i Skåne län"
+    assert skane["sections"] == [{"file": "generated/2024/1280/kommun", "title": "Malmö"}]
 
 
 def test_every_page_executed_cleanly(book_root):
@@ -152,6 +155,7 @@ def test_every_chart_draws_with_no_error_and_no_foreign_request(site, browser):
         "chapters/ordlista.html",
         "chapters/ny-argang.html",
         "generated/2024/1280/kommun.html",
+        "generated/2024/12/kommuner.html",
     ],
 )
 def test_pages_meet_wcag_21_aa_by_axe(site, browser, path):
@@ -182,6 +186,11 @@ def test_other_pages_make_no_foreign_request(site, browser):
 
 
 PHONE = {"width": 390, "height": 844}
+# Each municipality page of the book, and its county's index of municipalities.
+MUNICIPALITY_PAGES = [
+    *(f"generated/2024/{code}/kommun.html" for code in BOOK_MUNICIPALITIES),
+    *(f"generated/2024/{code[:2]}/kommuner.html" for code in BOOK_MUNICIPALITIES),
+]
 
 
 @pytest.mark.parametrize(
@@ -197,7 +206,7 @@ PHONE = {"width": 390, "height": 844}
         "generated/avstamning.html",
         "generated/2024/SE/comparisons.html",
         "generated/2024/12/overview.html",
-        "generated/2024/1280/kommun.html",
+        *MUNICIPALITY_PAGES,
         *[f"generated/2024/{code}/{s}.html" for code in ["SE", "09", "12"] for s in SECTIONS],
     ],
 )
@@ -317,9 +326,11 @@ def test_previous_and_next_stay_within_a_county(html):
         folder, name = target.split("/")
         return f"{name}.html" if folder == here else f"../{folder}/{name}.html"
 
+    asked = {code[:2]: code for code in BOOK_MUNICIPALITIES}
     for code in CODES:
         pages = [f"{code}/{name}" for name in ["overview", *SECTIONS]]
-        pages += ["1280/kommun"] if code == "12" else []  # Malmö's page, in Skåne's chapter
+        if code in asked:  # the county's municipality index, then the municipality's page
+            pages += [f"{code}/kommuner", f"{asked[code]}/kommun"]
         for number, page in enumerate(pages):
             links = dict(prev_next(html, f"generated/2024/{page}.html"))
             here = page.split("/")[0]
@@ -460,10 +471,46 @@ def test_a_failed_sphinx_build_keeps_the_previous_site(tmp_path):
     index = build(root=tmp_path, geographies=[RIKET, gotland], progress=False).index
     before = index.read_bytes()
     chapter = tmp_path / "chapters" / "metod.md"
-    chapter.write_text(chapter.read_text() + "\nSe {doc}`/finns/inte`.\n")
+    good = chapter.read_text()
+    chapter.write_text(good + "\nSe {doc}`/finns/inte`.\n")
     with pytest.raises(BuildError, match="finns/inte"):
         build(root=tmp_path, geographies=[RIKET, gotland], progress=False)
     assert index.read_bytes() == before
+    # Asked again with nothing changed, the strict build fails again: the pages the failed build
+    # wrote are not taken as up to date.
+    with pytest.raises(BuildError, match="finns/inte"):
+        build(root=tmp_path, geographies=[RIKET, gotland], progress=False)
+    assert index.read_bytes() == before
+
+
+def test_sphinx_reads_in_parallel_and_only_what_changed(tmp_path, data_copy):
+    """Sphinx reads the pages in parallel (the strict build fails on a serial read's warning),
+    and after a change of data it reads exactly the pages executed again."""
+    from lansbok.geography import resolve_municipality
+
+    (tmp_path / "book").mkdir()
+    copy_book_source(tmp_path / "book")
+    gotland = resolve("09", COUNTIES)
+    region = resolve_municipality("0980", load(DEFAULT_DATA_DIR).table("municipalities"))
+    options = {
+        "root": tmp_path / "book",
+        "data_dir": data_copy,
+        "geographies": [RIKET, gotland],
+        "progress": False,
+    }
+    first = build(**options, municipalities=[region])
+    assert first.sphinx_times["read_docs"] > 20  # in parallel (from 6 pages on)
+    assert build(**options).sphinx_times["read_docs"] == 0  # the page stays (it is present)
+    # Region Gotland's answer to the SO survey: SO given in one language more.
+    row = next(r for r in (data_copy / "so_survey.csv").read_text().splitlines() if ",0980," in r)
+    cells = row.split(",")
+    cells[5] = str(int(cells[5]) + 1)
+    edit_csv(data_copy / "so_survey.csv", row, ",".join(cells))
+    again = build(**options)
+    executed = {f"generated/2024/{job.geo.code}/{job.section}" for job in again.report.executed}
+    assert "generated/2024/0980/kommun" in executed and len(executed) < 8, executed
+    # The pages executed again, and the data chapter, whose download (the data as a zip) changed.
+    assert set(again.sphinx_times["read_pages"]) == executed | {"chapters/data"}
 
 
 class TableCells(HTMLParser):
@@ -571,5 +618,61 @@ def test_a_long_table_sorts_and_filters_in_the_browser(site, browser):
     page.get_by_role("link", name="Nästa sida").click()
     assert info.inner_text() == "Visar 26 till 50 av 290 rader"
     assert page.get_by_role("navigation", name="Tabellens sidor").count() == 1
+    assert visit.errors == [] and visit.blocked == []
+    page.close()
+
+
+@pytest.mark.parametrize("code", BOOK_MUNICIPALITIES)
+def test_a_municipality_page_in_the_browser(site, browser, dataset, code):
+    """Drawn (charts, if any), with no request off-site, no dialog and no error, at 1280 and
+    390 px; its data's status shown, rates per 10 000 inhabitants beside the counts."""
+    name = dataset.table("municipalities").set_index("municipality_code")["name_short"][code]
+    dialogs = []
+    for viewport in ({"width": 1280, "height": 900}, PHONE):
+        page, visit = open_page(browser, f"{site}generated/2024/{code}/kommun.html", viewport)
+        page.on("dialog", lambda d: dialogs.append(d.message) or d.dismiss())
+        page.wait_for_load_state("networkidle")
+        page.wait_for_function(CHARTS_DRAWN_IF_ANY, timeout=30_000)
+        assert page.locator("h1").first.inner_text().startswith(f"{name} 2024 i korthet")
+        # The shipped municipality data are sample data: said in a banner and in each table.
+        assert page.locator(".lansbok-sample").count() == 1
+        captions = page.locator("caption").all_inner_texts()
+        assert any("per 10\u202f000 invånare" in c for c in captions), captions
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+        assert visit.errors == [] and visit.blocked == [] and dialogs == [], code
+        page.close()
+
+
+@pytest.mark.parametrize("code", BOOK_MUNICIPALITIES)
+def test_the_county_index_links_its_municipality_pages(site, browser, code):
+    county = resolve(code[:2], COUNTIES).name
+    page, visit = open_page(browser, f"{site}generated/2024/{code[:2]}/kommuner.html")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").first.inner_text().startswith(f"Kommuner i {county}")
+    links = page.eval_on_selector_all("article a", "as => as.map(a => a.href)")
+    assert f"{site}generated/2024/{code}/kommun.html" in links
+    for link in links:
+        with urlopen(link) as response:
+            assert response.status == 200, link
+    # The side bar holds the county's municipalities under the index's entry.
+    nav = page.locator("nav.bd-links a.reference").all_inner_texts()
+    assert f"Kommuner i {county}" in nav
+    assert visit.errors == [] and visit.blocked == []
+    page.close()
+
+
+def test_search_finds_a_municipality_by_name(site, browser, html):
+    index = (html / "searchindex.js").read_text(encoding="utf-8")
+    for title in ("Malmö 2024 i korthet", "Kiruna 2024 i korthet", "Kommuner i Skåne län"):
+        assert json.dumps(title)[1:-1] in index, title  # Sphinx writes \u escapes
+    page, visit = open_page(browser, f"{site}search.html")
+    page.locator("input[name='q']:visible").first.fill("Malmö")
+    page.keyboard.press("Enter")
+    summary = page.wait_for_function(SEARCH_DONE, timeout=30_000).json_value()
+    links = page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")
+    assert summary == f"Sökningen är klar. Antal sidor som matchar: {len(links)}."
+    # Its own page among the first results (the title matches; other pages list Malmö in tables).
+    pages = [link.split("?")[0].split("#")[0] for link in links]
+    assert f"{site}generated/2024/1280/kommun.html" in pages[:3], pages[:5]
     assert visit.errors == [] and visit.blocked == []
     page.close()

@@ -12,6 +12,7 @@ import pandas as pd
 import typer
 
 from lansbok import data as data_module
+from lansbok import geography as geography_module
 from lansbok.data import DEFAULT_DATA_DIR, DataError
 from lansbok.geography import UnknownGeography, resolve, resolve_municipality
 
@@ -368,6 +369,14 @@ def book(
     ] = None,
     executor: ExecutorOption = ExecutorKind.local,
     scheduler: Scheduler = None,
+    kommuner: Annotated[
+        bool,
+        typer.Option(
+            "--kommuner",
+            envvar="LANSBOK_KOMMUNER",
+            help="Add the page of every municipality (290) to the book.",
+        ),
+    ] = False,
 ) -> None:
     """Validate, execute every page (cached), and build the book strictly into _build/html."""
     from lansbok.book import BuildError, build
@@ -384,6 +393,10 @@ def book(
             if kommun:
                 options["municipalities"] = municipalities(dataset, kommun)
             options["executor"] = _executor(executor, scheduler)
+            if kommuner:
+                options["municipalities"] = geography_module.municipalities(
+                    dataset.table("municipalities")
+                )
             result = build(data_dir=data_dir, jobs=jobs, force=force, year=year, **options)
     except DataError as error:
         _fail(error)
@@ -397,10 +410,15 @@ def book(
     except Interrupted as stop:
         _interrupted(stop)
     report = result.report
+    times = result.sphinx_times
     typer.echo(
         f"executed {len(report.executed)} notebooks, reused {len(report.reused)} "
         f"({result.execute_seconds:.1f} s); Sphinx {result.sphinx_seconds:.1f} s"
+        + (f", {times['read_docs']} pages read" if "read_docs" in times else "")
     )
+    if "read" in times:  # where Sphinx's time went
+        phases = ("setup", "read", "write", "finish", "swap")
+        typer.echo("Sphinx: " + ", ".join(f"{name} {times[name]:.1f} s" for name in phases))
     typer.echo(f"The book is built: {result.index}")
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 from lansbok import processes
 from lansbok.data import DEFAULT_DATA_DIR, PROJECT_ROOT, Dataset, atomic_write, load
 from lansbok.geography import RIKET, Geography, counties
+from lansbok.privacy import policy
 from lansbok.safe import md_text
 from lansbok.sections import PAGES, REFERENCE_TABLES
 from lansbok.sections.common import in_geography
@@ -113,6 +114,7 @@ DRIVER_MODULES = {
     "toc",
     "county_files",
     "workbook",
+    "sphinx_parallel",
 }
 
 
@@ -154,12 +156,59 @@ class KeyMaker:
         for name in REFERENCE_TABLES:
             shared.update(self.table_digest(name))
         self.shared = shared.hexdigest()
-        self._national: dict[str, str] = {}
+        self._national: dict = {}  # figures and digests shared by the keys of a run
+        self._scoped: dict[tuple[str, str], bytes] = {}
 
     def table_digest(self, name: str, frame: pd.DataFrame | None = None) -> bytes:
         entry = json.dumps(self.data.resources[name], sort_keys=True, ensure_ascii=False)
         frame = self.data.table(name) if frame is None else frame
         return entry.encode() + _hash_frame(frame)
+
+    def scoped_digest(self, name: str, scope: Geography) -> bytes:
+        """A table's digest as a geography's pages see it: the rows of its geography. Computed
+        once per table and geography (a county's 33 municipality pages share their county's)."""
+        key = (name, scope.code)
+        if key not in self._scoped:
+            frame = self.data.table(name)
+            if not scope.is_national and (
+                "county_code" in frame.columns or "municipality_code" in frame.columns
+            ):
+                frame = in_geography(self.data, name, scope, every_year=True)
+            self._scoped[key] = self.table_digest(name, frame)
+        return self._scoped[key]
+
+    def municipality_inputs(self, digest, geo: Geography, section: str) -> None:
+        """What a municipality's page reads: its own rows; its county's rows of the tables with
+        small-number protection (which of its counts are suppressed depends on them); and its
+        county's figures, which it shows beside its own. A change of one municipality's rows
+        then executes its own page, and its county's others only when the county's figures
+        or suppressions change."""
+        protected = policy(self.data).rules
+        county = Geography(geo.parent, geo.parent)
+        for name in PAGES[section].tables:
+            if name in protected:
+                digest.update(self.scoped_digest(name, county))
+            else:
+                digest.update(self.own_rows(name).get(geo.code, b"no rows"))
+        key = ("county figures", section, county.code)
+        if key not in self._national:  # their values and statuses, as the page shows them
+            figures = PAGES[section].figures(self.data, county)
+            shown = {k: [f.value, f.status] for k, f in figures.items()}
+            self._national[key] = json.dumps(shown, sort_keys=True)
+        digest.update(self._national[key].encode())
+
+    def own_rows(self, name: str) -> dict[str, bytes]:
+        """Each municipality's digest of a table (its rows, every year): hashed once for all."""
+        key = ("own rows", name)
+        if key not in self._national:
+            frame = in_geography(self.data, name, RIKET, every_year=True)
+            entry = json.dumps(self.data.resources[name], sort_keys=True, ensure_ascii=False)
+            rows = pd.util.hash_pandas_object(frame, index=False)
+            self._national[key] = {
+                code: entry.encode() + group.to_numpy().tobytes()
+                for code, group in rows.groupby(frame["municipality_code"].to_numpy())
+            }
+        return self._national[key]
 
     def national_figures(self, section: str) -> str:
         if section not in self._national:
@@ -187,15 +236,11 @@ class KeyMaker:
         if text.exists():  # the page's running text for the year
             digest.update(text.read_bytes())
         page = PAGES[section]
-        # A municipality's page reads its county's rows: its protected counts depend on them.
-        scope = Geography(geo.parent, geo.parent) if geo.is_municipality else geo
-        for name in page.tables:
-            frame = self.data.table(name)
-            if not geo.is_national and (
-                "county_code" in frame.columns or "municipality_code" in frame.columns
-            ):
-                frame = in_geography(self.data, name, scope, every_year=True)
-            digest.update(self.table_digest(name, frame))
+        if geo.is_municipality:
+            self.municipality_inputs(digest, geo, section)
+        else:
+            for name in page.tables:
+                digest.update(self.scoped_digest(name, geo))
         if page.across_counties and not geo.is_national:
             digest.update(self.every_county_figures(section).encode())
         if not geo.is_national:

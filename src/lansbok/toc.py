@@ -33,6 +33,8 @@ STATIC_CHAPTERS = [
 RECONCILIATION = "avstamning"
 OVERVIEW = "overview"  # a county's landing page (lansbok.overview)
 MUNICIPALITY = "kommun"  # a municipality's page (lansbok.kommun), listed in its county
+# A county's municipality pages are nested under an index page, "Kommuner i <län>".
+MUNICIPALITY_INDEX, MUNICIPALITY_INDEX_TITLE = "kommuner", "Kommuner i"
 # A county's pages, and its municipalities': generated/<year>/<county code>[<two digits>]/<page>.
 COUNTY_PAGE = re.compile(r"^generated/\d{4}/(\d{2})(?:\d{2})?/[^/]+$")
 EDITION_FILE = "edition.json"  # generated/edition.json: the book's year, for its title
@@ -62,22 +64,21 @@ def write_toc(data: Dataset, out_dir: Path) -> Path:
         if geo.is_national and pages and reconciliation.exists():
             pages.append(reconciliation)
         own = municipality_pages.get(geo.code, [])
-        pages += [page for page, _ in own]
-        if not pages:
+        if not pages and not own:
             continue
+        sections = [{"file": _doc(p, root)} for p in pages]
+        if own:  # under one entry, folded away: Skåne alone has 33
+            sections.append(municipality_index(geo, own, folder, root))
         landing = folder / f"{OVERVIEW}.ipynb"
         if geo.is_national or not landing.exists():  # no overview: a page of links
             title = riket_caption if geo.is_national else geo.name
-            links = "\n".join(f"- {{doc}}`/{_doc(p, root)}`" for p in pages)
+            links = "\n".join(f"- {{doc}}`/{s['file']}`" for s in sections)
             landing = folder / "index.md"
             atomic_write(landing, f"# {md_text(title)}\n\n{links}\n")
         chapter = {"file": _doc(landing, root)}
         if landing.stem == OVERVIEW:  # the side bar names the county, not the page's title
             chapter["title"] = geo.name
-        titles = {page: name for page, name in own}  # a municipality's page: its name
-        chapter["sections"] = [
-            {"file": _doc(p, root), **({"title": titles[p]} if p in titles else {})} for p in pages
-        ]
+        chapter["sections"] = sections
         (riket if geo.is_national else lan).append(chapter)
     # The counties last: the other parts are then reached without passing 21 counties.
     parts = [{"caption": riket_caption, "chapters": riket}]
@@ -98,6 +99,30 @@ def write_toc(data: Dataset, out_dir: Path) -> Path:
     atomic_write(out_dir / EDITION_FILE, json.dumps({"year": data.year}) + "\n")
     atomic_write(path, "# Written by `lansbok run` and `lansbok book`: do not edit.\n" + text)
     return path
+
+
+def municipality_index(county, pages: list[tuple[Path, str]], folder: Path, root: Path) -> dict:
+    """A county's municipalities with a page, listed in Swedish alphabetical order on an index
+    page (generated/<year>/<county>/kommuner.md), and its entry in the table of contents with
+    the municipality pages nested under it."""
+    from lansbok.report import swedish_key  # charts and pandas: only when there are pages
+
+    pages = sorted(pages, key=lambda item: swedish_key(item[1]))
+    title = f"{MUNICIPALITY_INDEX_TITLE} {county.name}"
+    links = "\n".join(f"- {{doc}}`{md_text(name)} </{_doc(p, root)}>`" for p, name in pages)
+    text = (
+        f"# {md_text(title)}\n\n"
+        f"Sidor med siffror per kommun för mottagande av nyanlända, ensamkommande barn och "
+        f"samhällsorientering, bredvid länets och rikets:\n\n{links}\n"
+    )
+    index = folder / f"{MUNICIPALITY_INDEX}.md"
+    folder.mkdir(parents=True, exist_ok=True)  # a county with no page of its own yet
+    atomic_write(index, text)
+    return {
+        "file": _doc(index, root),
+        "title": title,
+        "sections": [{"file": _doc(p, root), "title": name} for p, name in pages],
+    }
 
 
 def county_of(docname: str | None) -> str | None:

@@ -36,8 +36,9 @@ class Section:
 
     `tables` are the tables it reads besides REFERENCE_TABLES: its pages see the data through a
     view that refuses any other (`Dataset.only`), so that the cache key, which covers these
-    tables, is complete by construction. A page's key covers the rows of its geography (of its
-    county, for a municipality) and, with `across_counties` (a page that ranks the counties),
+    tables, is complete by construction. A page's key covers the rows of its geography (for a
+    municipality, also its county's figures and its county's rows of protected tables; see
+    `lansbok.run.KeyMaker`) and, with `across_counties` (a page that ranks the counties),
     every county's figures, which is all such a page reads of the other counties."""
 
     name: str

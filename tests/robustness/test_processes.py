@@ -223,7 +223,12 @@ def book_root(tmp_path_factory):
 
 
 def jupyter_book_running(watched: Watched):
-    return lambda: any("jupyter-book" in command for command in watched.commands.values())
+    """The book's Sphinx process has started: jupyter-book's build, run in parallel by
+    `python -m lansbok.sphinx_parallel`."""
+    return lambda: any(
+        "lansbok.sphinx_parallel" in command or "jupyter-book" in command
+        for command in watched.commands.values()
+    )
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["TERM", "KILL"])

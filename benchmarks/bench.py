@@ -514,7 +514,6 @@ def main() -> None:
         "c/b": rows["c_nothing_changed"]["seconds"] / b,
         "d/b": rows["d_one_county_changed"]["seconds"] / b,
     }
-    per_notebook = scaling[-1]["seconds_per_notebook"]
     results = {
         "date": dt.datetime.now().isoformat(timespec="seconds"),
         "machine": machine(),
@@ -522,7 +521,6 @@ def main() -> None:
         "rows": rows,
         "ratios": ratios,
         "scaling": scaling,
-        "municipality_build_estimate_seconds": per_notebook * 290 * 5,
         "site": site,
         "executors": executor_rows,
     }
@@ -577,10 +575,6 @@ def render(results: dict) -> str:
         )
     site = results["site"]
     lines += [
-        "",
-        f"A build per municipality (290 × 5 notebooks) would take about "
-        f"{results['municipality_build_estimate_seconds'] / 60:.0f} minutes of execution at the "
-        "22-geography rate.",
         "",
         f"Built site: {site['site_mib']:.1f} MiB. Largest section page: {site['largest_page']}, "
         f"{site['largest_page_kb']:.0f} KB of HTML, with the chart bundle referenced "

@@ -26,7 +26,7 @@ build: validate ## Validate the data and compute the national figures with the r
 book: $(STAMP) ## Validate the data, run every notebook (cached) and build the book into _build/html
 	$(BIN)/lansbok book
 
-bench: $(STAMP) ## Benchmark naive vs lansbok builds side by side and at municipality scale (about 25 minutes)
+bench: $(STAMP) ## Benchmark naive vs lansbok builds side by side and at municipality scale (about 30 minutes)
 	$(BIN)/python benchmarks/bench.py
 
 validate: $(STAMP) ## Validate data/ against data/datapackage.json

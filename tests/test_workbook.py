@@ -425,7 +425,7 @@ def test_reading_writes_nothing(data, skane, tmp_path):
 
 
 def test_only_county_file_tables(data, skane, tmp_path):
-    assert workbook.county_file_tables(data) == sorted(TABLES, key=list(data.resources).index)
+    assert data.county_file_tables() == sorted(TABLES, key=list(data.resources).index)
     with pytest.raises(workbook.UnknownTable, match="not filled in by a county board"):
         workbook.write_template(data, "reception", skane, tmp_path / "r.xlsx")
     with pytest.raises(workbook.UnknownTable, match="tia_grants"):

@@ -499,11 +499,8 @@ def _register_county_imports() -> None:
     """`lansbok import TABLE FILE --lan 12` for each table a county board fills in (marked
     `lansbok:county_file` in the data package)."""
     try:
-        tables = [
-            r["name"]
-            for r in data_module.read_descriptor(DEFAULT_DATA_DIR)["resources"]
-            if r.get("lansbok:county_file")
-        ]
+        descriptor = data_module.read_descriptor(DEFAULT_DATA_DIR)
+        tables = data_module.Dataset(DEFAULT_DATA_DIR, descriptor).county_file_tables()
     except (DataError, OSError, ValueError, KeyError, TypeError):  # validate says what is wrong
         return
     for table in tables:

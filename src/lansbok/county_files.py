@@ -31,13 +31,13 @@ def import_county(
     rows of a filled workbook or CSV, regenerate the other counties' sample rows around them and
     write the table; returns the county's rows. DataError, naming file, row and column, for a
     file with problems; nothing is written then."""
-    from lansbok.workbook import county_file_tables, read_filled
+    from lansbok.workbook import read_filled
 
     path, data_dir = Path(path), Path(data_dir)
     dataset = load(data_dir)
     year = dataset.year if year is None else year
-    if table not in county_file_tables(dataset):
-        allowed = ", ".join(county_file_tables(dataset))
+    if table not in dataset.county_file_tables():
+        allowed = ", ".join(dataset.county_file_tables())
         raise DataError([Problem(str(path), f"{table!r} is not a county's own table ({allowed})")])
     if not county.is_county:
         raise DataError([Problem(str(path), f"{county.name} is not a county")])

@@ -40,6 +40,8 @@ DESCRIPTOR = "datapackage.json"
 
 _PANDAS_TYPES = {"string": "string", "date": "string", "number": "float64", "boolean": "boolean"}
 OFFICIAL, SAMPLE = "official", "sample"
+# A resource a county board fills in from its own records (lansbok.workbook, county_files).
+COUNTY_FILE = "lansbok:county_file"
 STATUSES = (OFFICIAL, SAMPLE)
 MAX_PROBLEMS = 100  # problems shown; the rest are counted in one line
 MAX_DESCRIPTOR_BYTES = 10_000_000
@@ -329,6 +331,10 @@ class Dataset:
         """A view that reads these tables (of those this one reads) and no other."""
         tables = frozenset(tables)
         return replace(self, readable=tables if self.readable is None else self.readable & tables)
+
+    def county_file_tables(self) -> list[str]:
+        """The tables a county board fills in with its own records, in the package's order."""
+        return [name for name, r in self.resources.items() if r.get(COUNTY_FILE) is True]
 
     def with_table(self, name: str, frame: pd.DataFrame, descriptor: dict | None = None) -> Dataset:
         """A what-if copy, nothing written: table `name` is `frame` (all years), and the

@@ -42,6 +42,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from lansbok.data import (
+    COUNTY_FILE,
     FORBIDDEN_CHARACTERS,
     MAX_TEXT,
     DataError,
@@ -54,7 +55,6 @@ from lansbok.geography import Geography
 from lansbok.importers import read_export
 from lansbok.safe import FORMULA_START
 
-COUNTY_FILE = "lansbok:county_file"
 TITLE_SV = "lansbok:title_sv"
 DESCRIPTION_SV = "lansbok:description_sv"
 DATA_SHEET, HELP_SHEET, LISTS_SHEET = "Data", "Förklaring", "Listor"
@@ -107,17 +107,12 @@ class Column:
     pattern: str | None = None
 
 
-def county_file_tables(data: Dataset) -> list[str]:
-    """The tables a county board fills in with its own records, in the package's order."""
-    return [name for name, r in data.resources.items() if r.get(COUNTY_FILE) is True]
-
-
 def check_table(data: Dataset, table: str) -> dict[str, Any]:
     """The resource of a county file table; UnknownTable naming the allowed ones otherwise."""
-    allowed = ", ".join(county_file_tables(data))
+    allowed = ", ".join(data.county_file_tables())
     if table not in data.resources:
         raise UnknownTable(f"unknown table {table!r}. Tables a county board fills in: {allowed}")
-    if table not in county_file_tables(data):
+    if table not in data.county_file_tables():
         raise UnknownTable(
             f"table {table!r} is not filled in by a county board (it has no "
             f"{COUNTY_FILE}). Tables a county board fills in: {allowed}"
